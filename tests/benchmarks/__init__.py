@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): figures and ratios against named peers, never timed assertions."""

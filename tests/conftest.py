@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: the real-server sandbox, the corpus, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """``../shared/corpus``; tests that need it skip with the reason when it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"third-party corpus not found at {CORPUS} (it sits beside the project in CI)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The running sandbox's endpoints (started once per test session, stopped at its end).
+
+    ``ESTAFETTE_SANDBOX_DIR`` reuses a sandbox started by hand (``make sandbox-up``) and leaves it up.
+    """
+    from tests.sandbox import orchestrator
+
+    reuse = os.environ.get("ESTAFETTE_SANDBOX_DIR")
+    if reuse:
+        yield orchestrator.up(Path(reuse))
+        return
+    base = tmp_path_factory.mktemp("sandbox")
+    try:
+        endpoints = orchestrator.up(base)
+    except orchestrator.SandboxError as exc:
+        pytest.fail(f"the sandbox did not start: {exc}", pytrace=False)
+    try:
+        yield endpoints
+    finally:
+        orchestrator.down(base)
