@@ -110,7 +110,7 @@ class SandboxContext:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SandboxError(f"{name}: {argv[0]} failed: {exc}") from exc
         with open(self.log_path(name), "ab") as log:
-            log.write(b"$ " + " ".join(argv).encode() + b"\n" + done.stdout + done.stderr)
+            log.write(b"$ " + " ".join(argv).encode() + b"\n" + done.stdout + done.stderr + b"\n")
         if done.returncode != 0:
             out = (done.stdout + done.stderr).decode(errors="replace").strip()[-2000:]
             raise SandboxError(f"{name}: {' '.join(argv[:2])} exited {done.returncode}: {out}")
