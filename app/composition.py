@@ -1,0 +1,234 @@
+"""The composition root: the one place that builds the concrete classes and wires them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from app.errors import InvalidInputError, StoreKeyError, UserFacingError
+from app.events import EventBus
+from app.executors import Executors
+from app.store.account_store import (
+    AccountStore,
+    DatabaseSecretStore,
+    KeyringSecretStore,
+    SecretStore,
+)
+from app.store.database import Database
+from app.store.keys import (
+    KeyFileKeyProvider,
+    KeyProvider,
+    KeyringKeyProvider,
+    PassphraseWrappedKeyProvider,
+    vetted_keyring,
+)
+
+DATABASE_NAME = "estafette.db"
+PROFILE_INFO_NAME = "profile.json"
+KEY_SOURCE_KEYRING = "keyring"
+KEY_SOURCE_FILE = "key-file"
+
+
+def default_profile_dir() -> Path:
+    """The platform's per-user data directory for Estafette."""
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+        return Path(base) / "Estafette"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Estafette"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base_dir / "estafette"
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """The non-secret description of a profile (profile.json): no health data, no key."""
+
+    profile_id: str
+    key_source: str
+    format: int = 1
+
+    @classmethod
+    def read(cls, path: Path) -> ProfileInfo:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            info = cls(profile_id=str(data["profile_id"]), key_source=str(data["key_source"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserFacingError(
+                f"Le fichier de description du profil {path} est illisible.",
+                message_en=f"The profile description file {path} is unreadable.",
+            ) from exc
+        if info.key_source not in (KEY_SOURCE_KEYRING, KEY_SOURCE_FILE):
+            raise UserFacingError(
+                f"Le fichier {path} indique une source de clé inconnue.",
+                message_en=f"The file {path} names an unknown key source.",
+            )
+        return info
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(
+                {
+                    "format": self.format,
+                    "profile_id": self.profile_id,
+                    "key_source": self.key_source,
+                },
+                handle,
+                indent=2,
+            )
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+
+@dataclass
+class Profile:
+    """An open profile: its database, stores and executors. Close it (or use ``with``)."""
+
+    profile_dir: Path
+    info: ProfileInfo
+    database: Database
+    accounts: AccountStore
+    secrets: SecretStore
+    events: EventBus
+    executors: Executors
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.database.close()
+        finally:
+            self.executors.shutdown(wait=True)
+
+    def __enter__(self) -> Profile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def profile_exists(profile_dir: Path) -> bool:
+    return (profile_dir / PROFILE_INFO_NAME).is_file()
+
+
+def open_profile(
+    profile_dir: Path,
+    *,
+    key_file: Path | None = None,
+    passphrase: str | None = None,
+    create: bool = True,
+    keyring_backend: Any | None = None,
+    integrity_check: bool = True,
+) -> Profile:
+    """Open the profile in ``profile_dir``, creating it (directory, key, database) when absent.
+
+    The key comes from ``key_file`` when given, else from the OS keyring (plaintext keyring
+    backends are refused); ``passphrase`` wraps it. ``keyring_backend`` lets tests inject one.
+    """
+    profile_dir = profile_dir.expanduser()
+    info_path = profile_dir / PROFILE_INFO_NAME
+    db_path = profile_dir / DATABASE_NAME
+    if key_file is not None:
+        key_file = key_file.expanduser().absolute()
+
+    if info_path.is_file():
+        info = ProfileInfo.read(info_path)
+        is_new = False
+    elif not create:
+        raise InvalidInputError(
+            f"Aucun profil Estafette dans {profile_dir}.",
+            message_en=f"No Estafette profile in {profile_dir}.",
+        )
+    else:
+        info = ProfileInfo(
+            profile_id=uuid.uuid4().hex,
+            key_source=KEY_SOURCE_FILE if key_file is not None else KEY_SOURCE_KEYRING,
+        )
+        is_new = True
+
+    if info.key_source == KEY_SOURCE_FILE and key_file is None:
+        raise InvalidInputError(
+            "Ce profil garde sa clé dans un fichier ; indiquez-le avec --key-file FICHIER.",
+            message_en="This profile keeps its key in a file; give it with --key-file FILE.",
+        )
+    if info.key_source == KEY_SOURCE_KEYRING and key_file is not None:
+        raise InvalidInputError(
+            "Ce profil garde sa clé dans le trousseau système ; n'indiquez pas --key-file.",
+            message_en="This profile keeps its key in the system keyring; do not give --key-file.",
+        )
+
+    backend: Any | None = None
+    provider: KeyProvider
+    if key_file is not None:
+        provider = KeyFileKeyProvider(key_file)
+    else:
+        backend = vetted_keyring(keyring_backend)
+        provider = KeyringKeyProvider(info.profile_id, backend=backend)
+    if passphrase:
+        provider = PassphraseWrappedKeyProvider(provider, passphrase)
+
+    key = provider.load_key()
+    db_exists = db_path.exists() and db_path.stat().st_size > 0
+    if key is None:
+        if db_exists:
+            raise StoreKeyError(
+                "La clé de ce profil est introuvable ; le magasin chiffré ne peut pas être ouvert.",
+                message_en="This profile's key cannot be found; the encrypted store cannot be "
+                "opened.",
+            )
+        if is_new:
+            profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = provider.create_key()
+
+    profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    executors = Executors.create()
+    try:
+        database = Database.open(
+            db_path, key, executor=executors.db, integrity_check=integrity_check
+        )
+    except BaseException:
+        executors.shutdown(wait=True)
+        raise
+    try:
+        if is_new:
+            info.write(info_path)
+        events = EventBus()
+        secrets: SecretStore
+        if info.key_source == KEY_SOURCE_FILE:
+            secrets = DatabaseSecretStore(database=database)
+        else:
+            secrets = KeyringSecretStore(info.profile_id, backend=backend)
+        accounts = AccountStore(database=database, secrets=secrets, events=events)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            database.close()
+        executors.shutdown(wait=True)
+        raise
+    return Profile(
+        profile_dir=profile_dir,
+        info=info,
+        database=database,
+        accounts=accounts,
+        secrets=secrets,
+        events=events,
+        executors=executors,
+    )

@@ -1,0 +1,1 @@
+"""Pure typed values and rules: no I/O, no Qt, no asyncio."""

@@ -1,0 +1,41 @@
+"""A tiny catalogue of the command line's own sentences, French first (not Qt's translations)."""
+
+from __future__ import annotations
+
+_CATALOGUE: dict[str, tuple[str, str]] = {
+    "not_yet": (
+        "« {command} » n'est pas encore disponible dans cette version.",
+        "“{command}” is not available yet in this version.",
+    ),
+    "no_gui": (
+        "L'interface graphique est indisponible ; utilisez une sous-commande (voir --help).",
+        "The graphical interface is unavailable; use a sub-command (see --help).",
+    ),
+    "account_added": ("Compte « {address} » ajouté.", "Account “{address}” added."),
+    "no_accounts": ("Aucun compte.", "No account."),
+    "password_prompt": (
+        "Mot de passe de {login} ({address}) : ",
+        "Password of {login} ({address}): ",
+    ),
+    "password_needed": (
+        "Un mot de passe est nécessaire : définissez ESTAFETTE_PASSWORD ou lancez la commande "
+        "dans un terminal.",
+        "A password is needed: set ESTAFETTE_PASSWORD or run the command in a terminal.",
+    ),
+    "password_empty": ("Le mot de passe ne peut pas être vide.", "The password cannot be empty."),
+    "file_missing": (
+        "Le fichier « {path} » est introuvable ou illisible.",
+        "The file “{path}” cannot be found or read.",
+    ),
+    "unexpected": (
+        "Erreur inattendue ({kind}) ; relancez avec -v pour le détail.",
+        "Unexpected error ({kind}); run again with -v for details.",
+    ),
+    "interrupted": ("Interrompu.", "Interrupted."),
+    "usage": ("Commande incorrecte : {detail}", "Invalid command line: {detail}"),
+}
+
+
+def message(key: str, lang: str = "fr", **values: object) -> str:
+    french, english = _CATALOGUE[key]
+    return (english if lang == "en" else french).format(**values)

@@ -1,0 +1,235 @@
+"""The encrypted SQLCipher database of one profile.
+
+Threading model: the connection is owned by exactly one thread, the ``db`` executor
+(``app.executors.database_executor``). ``Database.call(fn)`` runs ``fn(connection)`` on that thread
+and waits for it (usable from any thread, inline when already on it); ``await Database.acall(fn)``
+is the asyncio form for coroutines. sqlite's ``check_same_thread`` stays on, so a stray use from
+another thread fails loudly instead of racing. One writer, one connection: no locking protocol to
+get wrong, and SQLCipher's per-connection key derivation/page cache is paid once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from app.errors import StoreCorruptedError, StoreKeyError, UserFacingError
+from app.store.migrations import Migration, load_migrations
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Connection = Any  # sqlcipher3 ships no type information
+Row = Any
+
+
+def _key_pragma(key: bytes) -> str:
+    # A raw key ("x'...'"): SQLCipher skips PBKDF2, so opening costs ~0.2 ms instead of ~150 ms.
+    # Only hex digits are interpolated, so there is nothing to escape.
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _connect(path: Path, key: bytes) -> Connection:
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
+    conn.row_factory = sqlcipher.Row
+    # SQLCipher logs HMAC failures to stderr by default; the CLI must print one sentence only.
+    with contextlib.suppress(sqlcipher.DatabaseError):
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(_key_pragma(key))
+    return conn
+
+
+def open_connection(
+    path: Path,
+    key: bytes,
+    *,
+    migrations: Sequence[Migration] | None = None,
+    integrity_check: bool = True,
+) -> Connection:
+    """Open (or create) the database at ``path`` with ``key``, check it, migrate it.
+
+    Order matters: nothing is written (not even the WAL switch, which rewrites the header) before
+    the key and the integrity have been verified, so a damaged file is left byte-for-byte as is.
+    """
+    existed = path.exists() and path.stat().st_size > 0
+    if not path.exists():
+        # Owner-only from the start; SQLite gives the -wal/-shm files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    conn = _connect(path, key)
+    try:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher.DatabaseError as exc:
+            raise StoreKeyError() from exc
+        if existed and integrity_check:
+            _verify_integrity(conn)
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        # Temporary tables and sort spills stay in memory: no plaintext temp files on disk.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn, load_migrations() if migrations is None else migrations)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _verify_integrity(conn: Connection) -> None:
+    try:
+        problems = [tuple(r) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        if not problems:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+            problems = [tuple(r) for r in rows if tuple(r) != ("ok",)]
+    except sqlcipher.DatabaseError as exc:
+        raise StoreCorruptedError() from exc
+    if problems:
+        _log.error("store integrity check failed: %s", problems[:5])
+        raise StoreCorruptedError()
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, migrations: Sequence[Migration]) -> int:
+    """Apply the migrations above the current version, each in its own transaction."""
+    current = schema_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise UserFacingError(
+            "Ce profil a été créé par une version plus récente d'Estafette ; mettez-la à jour.",
+            message_en="This profile was created by a newer version of Estafette; update it.",
+        )
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Statement by statement: executescript() would commit behind our back.
+            for statement in _split_sql(migration.sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        _log.info("store migrated to version %d (%s)", migration.version, migration.name)
+        current = migration.version
+    return current
+
+
+def _split_sql(script: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlcipher.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class Database:
+    """The profile's encrypted database, confined to its single ``db`` executor thread."""
+
+    def __init__(self, *, path: Path, executor: ThreadPoolExecutor, connection: Connection) -> None:
+        self.path = path
+        self._executor = executor
+        self._conn: Connection | None = connection
+        self._thread_id = executor.submit(threading.get_ident).result()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        key: bytes,
+        *,
+        executor: ThreadPoolExecutor,
+        migrations: Sequence[Migration] | None = None,
+        integrity_check: bool = True,
+    ) -> Database:
+        """Open on the executor's thread (the connection must be created where it is used)."""
+        future = executor.submit(
+            open_connection, path, key, migrations=migrations, integrity_check=integrity_check
+        )
+        return cls(path=path, executor=executor, connection=future.result())
+
+    def _on_db_thread(self) -> bool:
+        return threading.get_ident() == self._thread_id
+
+    def _run(self, fn: Callable[[Connection], T]) -> T:
+        if self._conn is None:
+            raise RuntimeError("database is closed")
+        return fn(self._conn)
+
+    def call(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(connection)`` on the database thread and return its result (blocking)."""
+        if self._on_db_thread():
+            return self._run(fn)
+        return self._executor.submit(self._run, fn).result()
+
+    async def acall(self, fn: Callable[[Connection], T]) -> T:
+        """The coroutine form of ``call``: the event loop keeps running meanwhile."""
+        return await asyncio.wrap_future(self._executor.submit(self._run, fn))
+
+    def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` inside one IMMEDIATE transaction on the database thread."""
+
+        def in_transaction(conn: Connection) -> T:
+            with transaction(conn):
+                return fn(conn)
+
+        return self.call(in_transaction)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.call(lambda conn: conn.execute(sql, params).fetchall())
+
+    def schema_version(self) -> int:
+        return self.call(schema_version)
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+
+        def _close(conn: Connection) -> None:
+            with contextlib.suppress(sqlcipher.Error):
+                # Fold the WAL back so the -wal file does not linger between sessions.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+
+        with contextlib.suppress(RuntimeError):  # executor already shut down
+            self.call(_close)
+        self._conn = None
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+IntegrityError = sqlcipher.IntegrityError
+DatabaseError = sqlcipher.DatabaseError
+ProgrammingError = sqlcipher.ProgrammingError
