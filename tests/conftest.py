@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def sandbox() -> Iterator[dict[str, Any]]:
     """The running sandbox's endpoints (started once per test session, stopped at its end).
 
     ``ESTAFETTE_SANDBOX_DIR`` reuses a sandbox started by hand (``make sandbox-up``) and leaves it up.
@@ -35,7 +37,10 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     if reuse:
         yield orchestrator.up(Path(reuse))
         return
-    base = tmp_path_factory.mktemp("sandbox")
+    # Not under pytest's basetemp: every pytest session run by the same user chmods
+    # /tmp/pytest-of-<user> back to 0700, which would cut Dovecot's mail processes (uid ``mail``)
+    # off their maildirs in a sandbox started by another, concurrent session.
+    base = Path(tempfile.mkdtemp(prefix="estafette-sandbox-"))
     try:
         endpoints = orchestrator.up(base)
     except orchestrator.SandboxError as exc:
@@ -44,3 +49,4 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         yield endpoints
     finally:
         orchestrator.down(base)
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The layering of ../shared/design/ARCHITECTURE.md, enforced: a wrong import arrow fails the suite."""
+"""The layering of ../shared/design/ARCHITECTURE.md, enforced: a wrong arrow fails the suite."""
 
 from __future__ import annotations
 
