@@ -1,0 +1,1 @@
+"""Network protocols and third-party formats (IMAP, SMTP, LDAP, XDM, CDA, whitelist)."""
