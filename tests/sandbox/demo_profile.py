@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,20 @@ def _estafette(profile: Path, *args: str, env: dict[str, str] | None = None) -> 
     return done.stdout
 
 
+def _forget_stale_profile(profile: Path, endpoints: dict[str, Any]) -> None:
+    """Ports change with every `sandbox up`: a demo profile made for another run is rebuilt."""
+    stamp = profile.with_name(profile.name + ".sandbox")
+    current = json.dumps([endpoints["imap"], endpoints["submission"], endpoints["ca_file"]])
+    if stamp.is_file() and stamp.read_text() == current:
+        return
+    shutil.rmtree(profile, ignore_errors=True)
+    Path(str(profile) + ".key").unlink(missing_ok=True)
+    stamp.write_text(current)
+
+
 def create(sandbox_dir: Path, profile: Path) -> list[str]:
     endpoints: dict[str, Any] = json.loads((sandbox_dir / ENDPOINTS).read_text())
+    _forget_stale_profile(profile, endpoints)
     existing = {(a["address"], a["login"])
                 for a in json.loads(_estafette(profile, "account", "list", "--json"))}
     added: list[str] = []
