@@ -7,6 +7,8 @@ in-process: 0 success, 1 refused/failed, 2 usage error, 3 server or network unre
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime
 import getpass
 import json
 import logging
@@ -39,6 +41,7 @@ from app.errors import (
     UserFacingError,
 )
 from app.messages import message
+from app.store.message_store import MessageSummary
 
 PASSWORD_ENV = "ESTAFETTE_PASSWORD"
 PASSPHRASE_ENV = "ESTAFETTE_PASSPHRASE"
@@ -147,20 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true")
     mode.add_argument("--watch", action="store_true")
-    sync.set_defaults(handler=_not_yet("sync"), command_name="sync")
+    sync.set_defaults(handler=_cmd_sync, command_name="sync")
 
     search = sub.add_parser("search", help="rechercher des messages")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--account", metavar="ADDR")
     search.add_argument("--limit", type=int, metavar="N")
     search.add_argument("--json", action="store_true")
-    search.set_defaults(handler=_not_yet("search"), command_name="search")
+    search.set_defaults(handler=_cmd_search, command_name="search")
 
     show = sub.add_parser("show", help="afficher un message")
     show.add_argument("message_id", metavar="MESSAGE_ID")
     show.add_argument("--json", action="store_true")
     show.add_argument("--raw", action="store_true")
-    show.set_defaults(handler=_not_yet("show"), command_name="show")
+    show.set_defaults(handler=_cmd_show, command_name="show")
 
     send = sub.add_parser("send", help="envoyer un message")
     send.add_argument("--from", dest="from_", required=True, metavar="ADDR")
@@ -172,16 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--cda", action="extend", nargs="+", default=[], type=Path, metavar="FILE")
     send.add_argument("--request-mdn", action="store_true")
     send.add_argument("--json", action="store_true")
-    send.set_defaults(handler=_not_yet("send"), command_name="send")
+    send.add_argument("--confirm-exception", action="append", default=[], metavar="ADDR")
+    send.set_defaults(handler=_cmd_send, command_name="send")
 
     outbox = sub.add_parser("outbox", help="boîte d'envoi")
     outbox_sub = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     olist = outbox_sub.add_parser("list")
     olist.add_argument("--json", action="store_true")
-    olist.set_defaults(handler=_not_yet("outbox list"), command_name="outbox list")
+    olist.set_defaults(handler=_cmd_outbox_list, command_name="outbox list")
     retry = outbox_sub.add_parser("retry")
     retry.add_argument("id", metavar="ID")
-    retry.set_defaults(handler=_not_yet("outbox retry"), command_name="outbox retry")
+    retry.set_defaults(handler=_cmd_outbox_retry, command_name="outbox retry")
 
     whitelist = sub.add_parser("whitelist", help="liste blanche des domaines MSSanté")
     wl_sub = whitelist.add_subparsers(dest="whitelist_command", metavar="ACTION", required=True)
@@ -189,11 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     source = refresh.add_mutually_exclusive_group()
     source.add_argument("--url", metavar="URL")
     source.add_argument("--file", type=Path, metavar="F")
-    refresh.set_defaults(handler=_not_yet("whitelist refresh"), command_name="whitelist refresh")
+    refresh.add_argument("--ca-file", type=Path, metavar="FILE")
+    refresh.set_defaults(handler=_cmd_whitelist_refresh, command_name="whitelist refresh")
     check = wl_sub.add_parser("check")
     check.add_argument("addresses", nargs="+", metavar="ADDR")
     check.add_argument("--json", action="store_true")
-    check.set_defaults(handler=_not_yet("whitelist check"), command_name="whitelist check")
+    check.set_defaults(handler=_cmd_whitelist_check, command_name="whitelist check")
 
     xdm = sub.add_parser("xdm", help="paquets XDM (IHE XDM)")
     xdm_sub = xdm.add_subparsers(dest="xdm_command", metavar="ACTION", required=True)
@@ -201,11 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--cda", action="extend", nargs="+", required=True, type=Path, metavar="FILE")
     pack.add_argument("--pdf", action="extend", nargs="+", default=[], type=Path, metavar="FILE")
     pack.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.zip")
-    pack.set_defaults(handler=_not_yet("xdm pack"), command_name="xdm pack")
+    pack.set_defaults(handler=_cmd_xdm_pack, command_name="xdm pack")
     inspect = xdm_sub.add_parser("inspect")
     inspect.add_argument("zip", type=Path, metavar="ZIP")
     inspect.add_argument("--json", action="store_true")
-    inspect.set_defaults(handler=_not_yet("xdm inspect"), command_name="xdm inspect")
+    inspect.set_defaults(handler=_cmd_xdm_inspect, command_name="xdm inspect")
 
     directory = sub.add_parser("directory", help="annuaire santé")
     dir_sub = directory.add_subparsers(dest="directory_command", metavar="ACTION", required=True)
@@ -228,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = audit_sub.add_parser("export")
     export.add_argument("--since", metavar="YYYY-MM-DD")
     export.add_argument("--csv", type=Path, metavar="FILE")
-    export.set_defaults(handler=_not_yet("audit export"), command_name="audit export")
+    export.set_defaults(handler=_cmd_audit_export, command_name="audit export")
     return parser
 
 
@@ -348,6 +353,456 @@ def _cmd_account_list(args: argparse.Namespace, ctx: Context) -> int:
             f"IMAP {a.imap} {a.imap.tls.value}  SMTP {a.smtp} {a.smtp.tls.value}  "
             f"auth {a.auth.value}"
         )
+    return 0
+
+
+# --- sync, search, show ------------------------------------------------------------------------
+
+
+def _cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    if args.watch:
+        # IDLE push is not there yet: same wording as every other missing command.
+        return _not_yet("sync --watch")(args, ctx)
+    worst = 0
+    with _open(ctx, create=False) as profile:
+        accounts = (
+            [profile.accounts.get(args.account)] if args.account else profile.accounts.list()
+        )
+        if not accounts:
+            print(ctx.say("no_accounts"))
+            return 0
+        for account in accounts:
+            try:
+                report = profile.sync.sync_account(account)
+            except UserCancelled:
+                raise
+            except UserFacingError as exc:
+                if len(accounts) == 1:
+                    raise
+                print(ctx.say("sync_failed", address=account.address, error=exc.text(ctx.lang)),
+                      file=sys.stderr)
+                worst = max(worst, exc.exit_code)
+                continue
+            broken = ctx.say("sync_broken", count=report.broken) if report.broken else ""
+            print(ctx.say("sync_done", address=account.address, new=report.new,
+                          changed=report.changed, removed=report.removed, bodies=report.bodies,
+                          broken=broken))
+    return worst
+
+
+def _iso(timestamp: int) -> str | None:
+    if not timestamp:
+        return None
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _from_text(name: str, addr: str) -> str:
+    if name and addr:
+        return f"{name} <{addr}>"
+    return name or addr
+
+
+def summary_to_json(summary: MessageSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "account": summary.account,
+        "folder": summary.folder,
+        "uid": summary.uid,
+        "date": _iso(summary.date),
+        "from": _from_text(summary.from_name, summary.from_addr),
+        "subject": summary.subject,
+        "message_id": summary.message_id,
+        "flags": sorted(summary.flags),
+        "has_attachments": summary.has_attachments,
+        "state": summary.state,
+    }
+
+
+def _cmd_search(args: argparse.Namespace, ctx: Context) -> int:
+    limit = 100 if args.limit is None else args.limit
+    if limit < 1:
+        raise InvalidInputError(
+            "--limit doit être un entier positif.", message_en="--limit must be a positive integer."
+        )
+    with _open(ctx, create=False) as profile:
+        account_id = None
+        if args.account:
+            account = profile.accounts.get(args.account)
+            account_id = profile.messages.account_id(account.address, account.login)
+        results = profile.messages.search(args.query, account_id=account_id, limit=limit)
+    if args.json:
+        print(json.dumps([summary_to_json(r) for r in results], ensure_ascii=False, indent=2))
+        return 0
+    if not results:
+        print(ctx.say("no_results"))
+        return 0
+    for r in results:
+        when = _iso(r.date) or "-"
+        print(f"{r.id}\t{when[:16].replace('T', ' ')}\t{_from_text(r.from_name, r.from_addr)}"
+              f"\t{r.subject}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from app.protocols.mime.index_text import extract
+
+    with _open(ctx, create=False) as profile:
+        ident = str(args.message_id).strip()
+        ids = [int(ident)] if ident.isdigit() else profile.messages.find_by_header_id(ident)
+        detail = profile.messages.get(ids[0]) if ids else None
+        if detail is None:
+            raise InvalidInputError(
+                message("message_missing", "fr", id=ident),
+                message_en=message("message_missing", "en", id=ident),
+            )
+        raw = profile.messages.raw(detail.summary.id)
+    if args.raw:
+        if raw is None:
+            raise InvalidInputError(message("body_missing", "fr"),
+                                    message_en=message("body_missing", "en"))
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
+        return 0
+    text = extract(raw).text if raw is not None else None
+    if args.json:
+        data = summary_to_json(detail.summary)
+        data.update({
+            "to": detail.to_display,
+            "cc": detail.cc_display,
+            "text": text,
+            "attachments": [{"name": a.name, "type": a.type, "size": a.size}
+                            for a in detail.attachments],
+            "documents": [],
+            "broken_reason": detail.broken_reason,
+        })
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    s = detail.summary
+    fr = ctx.lang != "en"
+    print(f"{'De' if fr else 'From'} : {_from_text(s.from_name, s.from_addr)}")
+    print(f"{'À' if fr else 'To'} : {detail.to_display}")
+    if detail.cc_display:
+        print(f"Cc : {detail.cc_display}")
+    print(f"{'Objet' if fr else 'Subject'} : {s.subject}")
+    print(f"Date : {_iso(s.date) or '-'}")
+    for a in detail.attachments:
+        print(f"{'Pièce jointe' if fr else 'Attachment'} : {a.name} ({a.type}, {a.size} o)")
+    print()
+    print(text if text is not None else ctx.say("body_missing"))
+    return 0
+
+
+def _cmd_audit_export(args: argparse.Namespace, ctx: Context) -> int:
+    """The audit trail as CSV (ECO.4.1.1–2), on stdout or into --csv FILE."""
+    from app.services.audit_service import export_csv_to_path, parse_day
+
+    since = parse_day(args.since) if args.since else None
+    with _open(ctx, create=False) as profile:
+        if args.csv is None:
+            profile.audit.export_csv(sys.stdout, since=since)
+            return 0
+        count = export_csv_to_path(profile.audit, args.csv, since=since)
+    done = (
+        f"{count} entries exported to {args.csv}."
+        if ctx.lang == "en"
+        else f"{count} entrée(s) exportée(s) vers {args.csv}."
+    )
+    print(done, file=sys.stderr)
+    return 0
+
+
+# --- send, outbox, whitelist, xdm (issue 4) ----------------------------------------------------
+
+
+def _read_file_bytes(path: Path) -> bytes:
+    try:
+        return path.expanduser().read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(
+            message("file_missing", "fr", path=path),
+            message_en=message("file_missing", "en", path=path),
+        ) from exc
+
+
+def outbox_item_to_json(item: Any) -> dict[str, Any]:
+    def stamp(value: float | None) -> str | None:
+        if value is None:
+            return None
+        moment = datetime.datetime.fromtimestamp(value, datetime.UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "id": item.id,
+        "state": item.state.value,
+        "account": item.account_address,
+        "message_id": item.message_id,
+        "subject": item.subject,
+        "size": item.size,
+        "attempts": item.attempts,
+        "created_at": stamp(item.created_at),
+        "not_before": stamp(item.not_before),
+        "submitted_at": stamp(item.submitted_at),
+        "filed_at": stamp(item.filed_at),
+        "queue_id": item.queue_id,
+        "unconfirmed": item.unconfirmed,
+        "error": item.last_error,
+        "recipients": [
+            {
+                "address": r.address,
+                "kind": r.kind.value,
+                "status": r.status.value,
+                "code": r.code,
+                "detail": r.detail,
+            }
+            for r in item.recipients
+        ],
+    }
+
+
+_STATE_FR = {
+    "queued": "en attente",
+    "submitting": "en cours d'envoi",
+    "submitted": "transmis au serveur",
+    "filed": "envoyé (copie dans Envoyés)",
+    "failed": "échec",
+    "retry_wait": "nouvel essai prévu",
+    "cancelled": "annulé",
+}
+_RECIPIENT_FR = {
+    "pending": "en attente",
+    "accepted": "accepté",
+    "failed": "refusé",
+    "deferred": "différé",
+}
+
+
+def _print_outbox_result(result: Any, ctx: Context, as_json: bool) -> int:
+    item = result.item
+    error = result.error
+    if as_json:
+        document = outbox_item_to_json(item)
+        document["notes"] = list(result.notes)
+        document["error_text"] = error.text(ctx.lang) if error is not None else None
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        state = item.state.value if ctx.lang == "en" else _STATE_FR.get(item.state.value)
+        print(f"Message n° {item.id} {item.message_id} : {state}")
+        if item.unconfirmed:
+            print("  (transmission non confirmée par le serveur : envoi interrompu après la fin "
+                  "des données ; il n'a pas été renvoyé)")
+        for r in item.recipients:
+            status = r.status.value if ctx.lang == "en" else _RECIPIENT_FR[r.status.value]
+            detail = f" — {r.code} {r.detail}" if r.status.value in ("failed", "deferred") else ""
+            print(f"  {r.address} : {status}{detail}")
+    if error is not None:
+        if not as_json:
+            print(error.text(ctx.lang), file=sys.stderr)
+        return int(error.exit_code)
+    if item.state.value == "failed" or any(r.status.value == "failed" for r in item.recipients):
+        return EXIT_FAILED
+    return 0
+
+
+def _cmd_send(args: argparse.Namespace, ctx: Context) -> int:
+    from app.domain.outgoing import Attachment
+    from app.domain.xdm import XdmInputDocument
+    from app.protocols.mime.builder import guess_content_type
+    from app.services.outbox_service import SendRequest
+
+    text = ""
+    if args.body_file is not None:
+        try:
+            text = _read_file_bytes(args.body_file).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(
+                f"Le fichier « {args.body_file} » n'est pas du texte UTF-8.",
+                message_en=f"The file “{args.body_file}” is not UTF-8 text.",
+            ) from exc
+    attachments = tuple(
+        Attachment(path.name, _read_file_bytes(path), guess_content_type(path.name))
+        for path in args.attach
+    )
+    documents = tuple(XdmInputDocument(cda=_read_file_bytes(path)) for path in args.cda)
+    request = SendRequest(
+        from_address=args.from_,
+        to=tuple(args.to),
+        cc=tuple(args.cc),
+        subject=args.subject or "",
+        text=text,
+        attachments=attachments,
+        cda_documents=documents,
+        request_mdn=args.request_mdn,
+        confirmed_exceptions=tuple(args.confirm_exception),
+    )
+    with _open(ctx, create=False) as profile:
+        # The command line sends at once: no undo window, and it waits for the outcome.
+        item_id = profile.outbox.queue(request, undo_seconds=0)
+        result = asyncio.run(profile.outbox.process(item_id, force=True))
+        return _print_outbox_result(result, ctx, args.json)
+
+
+def _cmd_outbox_list(args: argparse.Namespace, ctx: Context) -> int:
+    items: list[Any] = []
+    if profile_exists(ctx.profile_dir):
+        with _open(ctx, create=False) as profile:
+            items = profile.outbox.items()
+    if args.json:
+        print(json.dumps([outbox_item_to_json(i) for i in items], ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        print("Boîte d'envoi vide." if ctx.lang != "en" else "The outbox is empty.")
+        return 0
+    for item in items:
+        state = item.state.value if ctx.lang == "en" else _STATE_FR.get(item.state.value)
+        recipients = ", ".join(r.address for r in item.recipients)
+        print(f"{item.id}\t{state}\t{recipients}\t{item.subject}")
+    return 0
+
+
+def _cmd_outbox_retry(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        item_id = int(str(args.id).strip())
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"« {args.id} » n'est pas un numéro de message de la boîte d'envoi.",
+            message_en=f"“{args.id}” is not an outbox message number.",
+        ) from exc
+    with _open(ctx, create=False) as profile:
+        result = asyncio.run(profile.outbox.retry(item_id))
+        return _print_outbox_result(result, ctx, False)
+
+
+def _cmd_whitelist_refresh(args: argparse.Namespace, ctx: Context) -> int:
+    ca_file = _existing_file(args.ca_file, ctx.lang)
+    with _open(ctx) as profile:
+        if args.file is not None:
+            result = profile.whitelist.refresh_from_file(args.file.expanduser())
+        else:
+            result = asyncio.run(profile.whitelist.refresh_from_url(args.url, ca_file=ca_file))
+    print(
+        f"Liste blanche du {result.generated_at:%d/%m/%Y} chargée : {result.domain_count} "
+        f"domaines, somme de contrôle SHA-256 vérifiée ({result.source})."
+    )
+    for warning in result.warnings:
+        print(f"Remarque : {warning}", file=sys.stderr)
+    return 0
+
+
+def _cmd_whitelist_check(args: argparse.Namespace, ctx: Context) -> int:
+    with _open(ctx) as profile:
+        decisions = [profile.whitelist.check(a) for a in args.addresses]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"address": d.address, "allowed": d.allowed, "reason": d.reason}
+                    for d in decisions
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for d in decisions:
+            verdict = "autorisé" if d.allowed else "bloqué"
+            print(f"{d.address} : {verdict} — {d.reason}")
+    return 0 if all(d.allowed for d in decisions) else EXIT_FAILED
+
+
+def _cmd_xdm_pack(args: argparse.Namespace, ctx: Context) -> int:
+    from app.domain.xdm import XdmInputDocument
+    from app.protocols.xdm.packer import pack_xdm
+
+    if len(args.pdf) > len(args.cda):
+        raise UsageError(
+            "Plus de --pdf que de --cda : chaque PDF accompagne le CDA de même rang.",
+            message_en="More --pdf than --cda: each PDF goes with the CDA of the same rank.",
+        )
+    documents = []
+    for index, cda in enumerate(args.cda):
+        pdf_path = args.pdf[index] if index < len(args.pdf) else None
+        documents.append(
+            XdmInputDocument(
+                cda=_read_file_bytes(cda),
+                pdf=_read_file_bytes(pdf_path) if pdf_path is not None else None,
+                pdf_name=pdf_path.name if pdf_path is not None else None,
+            )
+        )
+    package = pack_xdm(documents)
+    output = args.output.expanduser()
+    try:
+        # Health data: owner-only, like everything else Estafette writes.
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(package.zip_bytes)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"Impossible d'écrire « {output} ».", message_en=f"Cannot write “{output}”."
+        ) from exc
+    print(f"{output} : {len(package.headers)} document(s), objet « {package.subject} ».")
+    return 0
+
+
+def _cmd_xdm_inspect(args: argparse.Namespace, ctx: Context) -> int:
+    from app.protocols.xdm.reader import read_xdm
+
+    result = read_xdm(_read_file_bytes(args.zip))
+    patient = result.patient
+    ins = patient.ins if patient is not None else None
+    documents: list[dict[str, Any]] = []
+    for doc in result.documents:
+        header = doc.cda
+        entry = doc.entry
+        author = None
+        if header is not None and header.authors:
+            first = header.authors[0]
+            author = " ".join(p for p in (first.prefix, *first.given_names, first.family_name) if p)
+        documents.append(
+            {
+                "path": doc.path,
+                "mime_type": doc.mime_type,
+                "size": len(doc.data),
+                "title": (header.title if header else None) or (entry.title if entry else None),
+                "type_code": (
+                    header.code.code
+                    if header
+                    else (entry.type_code.code if entry and entry.type_code else None)
+                ),
+                "type_label": header.type_label if header else None,
+                "patient_ins": ins.extension if ins else None,
+                "author": author,
+                "hash_ok": doc.hash_ok,
+                "size_ok": doc.size_ok,
+            }
+        )
+    birth = patient.birth_date if patient is not None else None
+    patient_json: dict[str, Any] = {
+        "ins": ins.extension if ins else None,
+        "ins_oid": ins.root if ins else None,
+        "family_name": patient.family_name if patient else None,
+        "given_names": list(patient.given_names) if patient else [],
+        "birth_date": birth.isoformat() if birth else None,
+    }
+    summary: dict[str, Any] = {
+        "patient": patient_json,
+        "patient_id": result.patient_id,
+        "metadata": result.metadata_path,
+        "documents": documents,
+        "warnings": list(result.warnings),
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    names = " ".join(patient_json["given_names"])
+    family, ins_text = patient_json["family_name"] or "?", patient_json["ins"] or "?"
+    print(f"Patient : {family} {names} — INS {ins_text}")
+    check = {True: "empreinte conforme", False: "EMPREINTE DIFFÉRENTE", None: "sans empreinte"}
+    for d in documents:
+        print(f"  {d['path']} ({d['mime_type']}, {d['size']} octets) {d['title'] or ''} "
+              f"[{d['type_code'] or '-'}] — {check[d['hash_ok']]}")
+    for warning in result.warnings:
+        print(f"Remarque : {warning}", file=sys.stderr)
     return 0
 
 

@@ -15,12 +15,17 @@ from typing import Any
 from app.errors import InvalidInputError, StoreKeyError, UserFacingError
 from app.events import EventBus
 from app.executors import Executors
+from app.services.audit_service import AuditService
+from app.services.outbox_service import ImapSentFolder, OutboxService
+from app.services.sync_engine import SyncEngine
+from app.services.whitelist_service import WhitelistService
 from app.store.account_store import (
     AccountStore,
     DatabaseSecretStore,
     KeyringSecretStore,
     SecretStore,
 )
+from app.store.audit_store import AuditStore
 from app.store.database import Database
 from app.store.keys import (
     KeyFileKeyProvider,
@@ -29,6 +34,9 @@ from app.store.keys import (
     PassphraseWrappedKeyProvider,
     vetted_keyring,
 )
+from app.store.message_store import MessageStore
+from app.store.outbox_store import DraftStore, OutboxStore, SendSettingsStore, SettingStore
+from app.store.whitelist_store import WhitelistStore
 
 DATABASE_NAME = "estafette.db"
 PROFILE_INFO_NAME = "profile.json"
@@ -103,6 +111,11 @@ class Profile:
     secrets: SecretStore
     events: EventBus
     executors: Executors
+    messages: MessageStore
+    sync: SyncEngine
+    audit: AuditService
+    whitelist: WhitelistService
+    outbox: OutboxService
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -218,6 +231,11 @@ def open_profile(
         else:
             secrets = KeyringSecretStore(info.profile_id, backend=backend)
         accounts = AccountStore(database=database, secrets=secrets, events=events)
+        audit = AuditService(store=AuditStore(database=database))
+        audit.purge_expired()  # the six-month retention (ECO.4.1.1) is applied on every open
+        messages = MessageStore(database=database)
+        sync = SyncEngine(store=messages, events=events, password_for=accounts.password)
+        whitelist, outbox = _sending(database, accounts, events)
     except BaseException:
         with contextlib.suppress(Exception):
             database.close()
@@ -231,4 +249,50 @@ def open_profile(
         secrets=secrets,
         events=events,
         executors=executors,
+        audit=audit,
+        messages=messages,
+        sync=sync,
+        whitelist=whitelist,
+        outbox=outbox,
     )
+
+
+def _sending(
+    database: Database, accounts: AccountStore, events: EventBus
+) -> tuple[WhitelistService, OutboxService]:
+    """The whitelist and the outbox: SMTP submission, and the Sent folder over IMAP."""
+    from app.domain.account import Account, TlsMode
+    from app.protocols.imap.connection import ImapConnection
+    from app.protocols.smtp.submission import SmtpAccount, SmtpSubmitter
+
+    settings = SettingStore(database=database)
+    whitelist = WhitelistService(store=WhitelistStore(database=database), settings=settings)
+
+    def submitter(account: Account, password: str) -> SmtpSubmitter:
+        return SmtpSubmitter(
+            account=SmtpAccount(
+                host=account.smtp.host,
+                port=account.smtp.port,
+                implicit_tls=account.smtp.tls is TlsMode.IMPLICIT,
+                login=account.login,
+                password=password,
+                ca_file=account.ca_file,
+            )
+        )
+
+    sent = ImapSentFolder(
+        connect=lambda account: ImapConnection(endpoint=account.imap, ca_file=account.ca_file),
+        password_for=accounts.password,
+    )
+    outbox = OutboxService(
+        store=OutboxStore(database=database),
+        drafts=DraftStore(database=database),
+        send_settings=SendSettingsStore(settings=settings),
+        accounts=accounts,
+        whitelist=whitelist,
+        submitter_factory=submitter,
+        sent_probe=sent.contains,
+        sent_filer=sent.append,
+        events=events,
+    )
+    return whitelist, outbox

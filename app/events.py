@@ -32,6 +32,44 @@ class AccountRemoved(Event):
     login: str
 
 
+@dataclass(frozen=True)
+class FolderSyncProgress(Event):
+    """A sync pass advanced in one folder: ``phase`` is "headers" or "bodies"."""
+
+    account: str
+    folder: str
+    phase: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class MessagesStored(Event):
+    """New messages are in the store (headers at least): the list can show them."""
+
+    account: str
+    folder: str
+    message_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MessagesChanged(Event):
+    """Stored messages changed (flags, body arrived) or disappeared (expunged, moved away)."""
+
+    account: str
+    folder: str
+    changed_ids: tuple[int, ...] = ()
+    removed_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SyncFinished(Event):
+    account: str
+    new: int
+    changed: int
+    removed: int
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -32,6 +32,23 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Unexpected error ({kind}); run again with -v for details.",
     ),
     "interrupted": ("Interrompu.", "Interrupted."),
+    "sync_done": (
+        "{address} : {new} nouveau(x), {changed} modifié(s), {removed} supprimé(s), "
+        "{bodies} contenu(s) téléchargé(s){broken}.",
+        "{address}: {new} new, {changed} changed, {removed} removed, {bodies} bodies "
+        "downloaded{broken}.",
+    ),
+    "sync_broken": (" dont {count} mal formé(s)", ", {count} malformed"),
+    "sync_failed": ("{address} : {error}", "{address}: {error}"),
+    "no_results": ("Aucun message trouvé.", "No message found."),
+    "message_missing": (
+        "Aucun message « {id} » dans ce profil.",
+        "No message “{id}” in this profile.",
+    ),
+    "body_missing": (
+        "(contenu pas encore téléchargé : lancez « estafette sync »)",
+        "(content not downloaded yet: run “estafette sync”)",
+    ),
     "usage": ("Commande incorrecte : {detail}", "Invalid command line: {detail}"),
 }
 

@@ -1,0 +1,1 @@
+"""IMAP: one blocking imapclient session per connection, confined to its own thread."""

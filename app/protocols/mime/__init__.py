@@ -1,0 +1,1 @@
+"""MIME: text extraction for indexing (``index_text``); the full parser comes in ``parser.py``."""

@@ -1,0 +1,383 @@
+"""Text for the search index and the list: fast, tolerant, never raises.
+
+This is not the MIME parser (``parser.py`` will be): it walks the raw bytes just enough to pull out
+what search needs — decoded header fields, the text of ``text/*`` parts, attachment names — and
+never decodes an attachment (the measured cost of eager parsing is base64-decoding attachments).
+Multipart bodies are split with a regular expression on the boundary lines instead of the stdlib
+feed parser, which would scan every line of a 300 KB base64 attachment in Python.
+
+Anything malformed yields best-effort text plus a ``broken`` reason; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email.utils
+import html
+import quopri
+import re
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+MAX_TEXT_CHARS = 200_000  # indexed text per message; the rest adds little to search
+MAX_DEPTH = 12
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_header_parser = BytesHeaderParser(policy=compat32)
+
+
+@dataclass(frozen=True)
+class AttachmentName:
+    name: str
+    type: str
+    size: int  # decoded size estimate (base64 * 3/4), bytes
+
+
+@dataclass(frozen=True)
+class HeaderSummary:
+    message_id: str | None
+    date: int  # seconds since the epoch, 0 when absent or unreadable
+    subject: str
+    from_name: str
+    from_addr: str
+    to_display: str
+    to_addrs: str
+    cc_display: str
+    cc_addrs: str
+    content_type: str
+    is_xdm: bool
+
+
+@dataclass
+class IndexText:
+    headers: HeaderSummary
+    text: str
+    attachments: list[AttachmentName] = field(default_factory=list)
+    broken: str | None = None
+
+    @property
+    def has_attachments(self) -> bool:
+        return bool(self.attachments)
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+def decode_words(value: object) -> str:
+    """An RFC 2047 header value as text; undecodable pieces are kept as is."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, email.header.Header):
+        try:
+            return str(make_header(decode_header(value)))
+        except Exception:
+            return text
+    try:
+        if "=?" in text:
+            return " ".join(str(make_header(decode_header(text))).split())
+    except Exception:
+        pass
+    return " ".join(text.split())
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """The first ``name`` header, unfolded, 8-bit bytes read as UTF-8 (else Windows-1252)."""
+    wanted = name.lower()
+    value: object = None
+    try:
+        # raw_items(): compat32 would turn a value with 8-bit bytes into an "unknown-8bit" Header.
+        value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
+    except Exception:
+        value = None
+    if value is None:
+        return ""
+    text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        try:
+            text = _decode_bytes(text.encode("ascii", "surrogateescape"), "utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return re.sub(r"\r?\n[ \t]*", " ", text).strip()
+
+
+def _addresses(msg: Message, name: str) -> tuple[str, str]:
+    """(display text, addresses joined by ", ") of an address header."""
+    raw = _raw_header(msg, name)
+    if not raw:
+        return "", ""
+    try:
+        pairs = email.utils.getaddresses([raw])
+    except Exception:
+        return decode_words(raw), ""
+    displays, addrs = [], []
+    for display, addr in pairs:
+        display = decode_words(display)
+        addr = addr.strip()
+        if addr:
+            addrs.append(addr)
+        if display and addr:
+            displays.append(f"{display} <{addr}>")
+        elif display or addr:
+            displays.append(display or addr)
+    return ", ".join(displays), ", ".join(addrs)
+
+
+def _date(msg: Message) -> int:
+    raw = _raw_header(msg, "Date")
+    if not raw:
+        return 0
+    try:
+        parsed = email.utils.parsedate_to_datetime(raw)
+        return max(0, int(parsed.timestamp()))
+    except Exception:
+        return 0
+
+
+def summarize_headers(msg: Message) -> HeaderSummary:
+    from_display, from_addrs = _addresses(msg, "From")
+    first_from = from_addrs.split(", ")[0] if from_addrs else ""
+    from_name = ""
+    try:
+        pairs = email.utils.getaddresses([_raw_header(msg, "From")])
+        if pairs:
+            from_name = decode_words(pairs[0][0])
+    except Exception:
+        from_name = from_display
+    to_display, to_addrs = _addresses(msg, "To")
+    cc_display, cc_addrs = _addresses(msg, "Cc")
+    message_id = _raw_header(msg, "Message-ID").strip() or None
+    subject = decode_words(_raw_header(msg, "Subject"))
+    content_type = ""
+    try:
+        content_type = msg.get_content_type()
+    except Exception:
+        content_type = "text/plain"
+    is_xdm = bool(_raw_header(msg, "X-MSS-CODECDA")) or subject.upper().startswith("XDM/")
+    return HeaderSummary(
+        message_id=message_id,
+        date=_date(msg),
+        subject=subject,
+        from_name=from_name,
+        from_addr=first_from,
+        to_display=to_display,
+        to_addrs=to_addrs,
+        cc_display=cc_display,
+        cc_addrs=cc_addrs,
+        content_type=content_type,
+        is_xdm=is_xdm,
+    )
+
+
+def parse_header_block(raw: bytes) -> HeaderSummary:
+    """The summary of a header block (e.g. BODY[HEADER.FIELDS (...)]); never raises."""
+    try:
+        msg = _header_parser.parsebytes(raw)
+        return summarize_headers(msg)
+    except Exception:
+        return HeaderSummary(None, 0, "", "", "", "", "", "", "", "text/plain", False)
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    name = (charset or "").strip().strip('"').lower() or "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        name = "utf-8"
+    if name in ("us-ascii", "ascii"):
+        name = "utf-8"  # 8-bit bytes labelled ASCII are nearly always UTF-8 or Latin-1
+    try:
+        return data.decode(name)
+    except (UnicodeDecodeError, LookupError):
+        pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _decode_transfer(payload: bytes, cte: str) -> tuple[bytes, str | None]:
+    cte = cte.strip().lower()
+    if cte == "base64":
+        cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", payload)
+        try:
+            return base64.b64decode(cleaned + b"=" * (-len(cleaned) % 4)), None
+        except (binascii.Error, ValueError):
+            return payload, "base64 illisible"
+    if cte == "quoted-printable":
+        try:
+            return quopri.decodestring(payload), None
+        except Exception:
+            return payload, "quoted-printable illisible"
+    return payload, None
+
+
+def _html_to_text(text: str) -> str:
+    text = _TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+def _filename(msg: Message) -> str:
+    name: object = None
+    try:
+        # Rebuilt from the raw values so that 8-bit names survive (see _raw_header).
+        clean = Message()
+        for header in ("Content-Type", "Content-Disposition"):
+            value = _raw_header(msg, header)
+            if value:
+                clean[header] = value
+        name = clean.get_filename() or clean.get_param("name")
+    except Exception:
+        name = None
+    if isinstance(name, tuple):  # RFC 2231 triple
+        try:
+            name = email.utils.collapse_rfc2231_value(name)
+        except Exception:
+            name = str(name[2])
+    return decode_words(name) if name else ""
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[AttachmentName] = []
+        self.problems: list[str] = []
+        self.chars = 0
+
+    def add_text(self, text: str, *, is_html: bool) -> None:
+        if self.chars >= MAX_TEXT_CHARS:
+            return
+        text = text[: MAX_TEXT_CHARS - self.chars]
+        self.chars += len(text)
+        (self.html if is_html else self.texts).append(text)
+
+    def walk(self, raw: bytes, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.problems.append("imbrication trop profonde")
+            return
+        if raw.startswith((b"\r\n", b"\n")):
+            head, body = b"", raw[2 if raw.startswith(b"\r\n") else 1 :]  # no header at all
+        else:
+            match = _HEADER_END.search(raw)
+            if match is None:
+                head, body = raw, b""
+            else:
+                head, body = raw[: match.end()], raw[match.end() :]
+        msg = _header_parser.parsebytes(head)
+        self.part(msg, body, depth)
+
+    def part(self, msg: Message, body: bytes, depth: int) -> None:
+        try:
+            ctype = msg.get_content_type()
+        except Exception:
+            ctype = "text/plain"
+        maintype = ctype.split("/", 1)[0]
+        disposition = str(msg.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
+        name = _filename(msg)
+        cte = str(msg.get("Content-Transfer-Encoding", "") or "")
+        if maintype == "multipart":
+            boundary = None
+            try:
+                boundary = msg.get_boundary()
+            except Exception:
+                boundary = None
+            if not boundary:
+                self.problems.append("multipart sans délimiteur")
+                self.add_text(_decode_bytes(body, None), is_html=False)
+                return
+            # A folded boundary parameter keeps its line break in compat32: unfold it.
+            self.multipart(body, re.sub(r"\r?\n([ \t])", r"\1", boundary), depth)
+            return
+        if ctype == "message/rfc822":
+            if name:
+                self.attachments.append(AttachmentName(name, ctype, len(body)))
+            decoded, problem = _decode_transfer(body, cte)
+            if problem:
+                self.problems.append(problem)
+            self.walk(decoded, depth + 1)
+            return
+        is_text = maintype == "text" and ctype in ("text/plain", "text/html", "text/enriched")
+        if is_text and disposition != "attachment" and not name:
+            decoded, problem = _decode_transfer(body, cte)
+            if problem:
+                self.problems.append(problem)
+            charset = None
+            try:
+                charset = msg.get_content_charset()
+            except Exception:
+                charset = None
+            text = _decode_bytes(decoded, charset)
+            if ctype == "text/html":
+                self.add_text(_html_to_text(text), is_html=True)
+            else:
+                self.add_text(text, is_html=False)
+            return
+        # An attachment (or inline non-text part): listed, never decoded.
+        size = len(body) * 3 // 4 if cte.strip().lower() == "base64" else len(body)
+        if name or disposition == "attachment" or maintype not in ("text", "multipart"):
+            self.attachments.append(
+                AttachmentName(name or f"sans-nom.{ctype.split('/')[-1]}", ctype, size)
+            )
+
+    def multipart(self, body: bytes, boundary: str, depth: int) -> None:
+        try:
+            marker = boundary.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:
+            marker = boundary.encode("utf-8", "replace")
+        delimiter = re.compile(rb"(?m)^--" + re.escape(marker) + rb"(--)?[ \t]*\r?$")
+        positions = list(delimiter.finditer(body))
+        if not positions:
+            self.problems.append("délimiteur multipart absent du corps")
+            self.add_text(_decode_bytes(body, None), is_html=False)
+            return
+        closed = any(m.group(1) for m in positions)
+        if not closed:
+            self.problems.append("délimiteur de fin manquant")
+        for current, following in zip(positions, [*positions[1:], None], strict=True):
+            if current.group(1):
+                break
+            start = current.end()
+            if body[start : start + 2] == b"\r\n":
+                start += 2
+            elif body[start : start + 1] == b"\n":
+                start += 1
+            end = following.start() if following is not None else len(body)
+            self.walk(body[start:end], depth + 1)
+
+
+def extract(raw: bytes) -> IndexText:
+    """Headers, indexable text and attachment names of a raw message. Never raises."""
+    walker = _Walker()
+    headers: HeaderSummary | None = None
+    try:
+        match = _HEADER_END.search(raw)
+        if match is None:
+            head, body = raw, b""
+            if raw.strip():
+                walker.problems.append("en-têtes sans fin")
+        else:
+            head, body = raw[: match.end()], raw[match.end() :]
+        msg = _header_parser.parsebytes(head)
+        headers = summarize_headers(msg)
+        walker.part(msg, body, 0)
+    except RecursionError:
+        walker.problems.append("imbrication trop profonde")
+    except Exception as exc:  # best effort: a weird message must never stop a sync
+        walker.problems.append(f"message illisible ({type(exc).__name__})")
+    if headers is None:
+        headers = parse_header_block(raw[:65536])
+    text = "\n".join(walker.texts) if walker.texts else "\n".join(walker.html)
+    text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
+    broken = "; ".join(dict.fromkeys(walker.problems)) or None
+    return IndexText(headers=headers, text=text, attachments=walker.attachments, broken=broken)

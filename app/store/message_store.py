@@ -1,0 +1,783 @@
+"""Folders, messages, raw bodies, the full-text index and the queue of offline changes.
+
+Search speed: the FTS5 rowid of a message is not its id but ``date << 22 | n`` (``n`` a small
+counter that keeps it unique). FTS5 walks its doclists in rowid order, so ``ORDER BY rowid DESC
+LIMIT 100`` stops after the 100 most recent hits instead of sorting every match (a naive
+"join then sort by date" costs ~30 ms at 100k messages; see tests/benchmarks/bench_sync.py).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import InvalidInputError
+from app.store.database import Connection, Database, Row
+
+_FTS_SHIFT = 22
+_FTS_MASK = (1 << _FTS_SHIFT) - 1
+_MAX_DATE = (1 << 40) - 1
+# Below this size the raw message is mostly text and compresses well for little CPU.
+_COMPRESS_BELOW = 64 * 1024
+SEEN = "\\Seen"
+FLAGGED = "\\Flagged"
+DELETED = "\\Deleted"
+
+
+def flags_text(flags: Iterable[str]) -> str:
+    """The canonical stored form of a flag set: sorted, space-separated."""
+    return " ".join(sorted({f for f in flags if f}))
+
+
+def flags_set(text: str) -> frozenset[str]:
+    return frozenset(text.split()) if text else frozenset()
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """A folder as LIST reports it."""
+
+    name: str
+    delimiter: str | None
+    special_use: str | None
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FolderState:
+    id: int
+    account_id: int
+    name: str
+    delimiter: str | None
+    special_use: str | None
+    uidvalidity: int | None
+    uidnext: int | None
+    highestmodseq: int | None
+    sync_state: str
+
+
+@dataclass(frozen=True)
+class HeaderRecord:
+    """What the header pass learns about one server copy."""
+
+    uid: int
+    message_id: str | None
+    date: int
+    internaldate: int | None
+    from_name: str
+    from_addr: str
+    to_display: str
+    to_addrs: str
+    cc_display: str
+    cc_addrs: str
+    subject: str
+    flags: frozenset[str]
+    size: int
+    has_attachments: bool
+    is_xdm: bool
+    modseq: int | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    name: str
+    type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BodyRecord:
+    """What the body pass stores for one server copy: raw bytes and what indexing extracted."""
+
+    uid: int
+    raw: bytes
+    text: str
+    attachments: tuple[AttachmentInfo, ...] = ()
+    has_attachments: bool = False
+    is_xdm: bool = False
+    broken_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    id: int
+    account: str
+    folder: str
+    uid: int | None
+    message_id: str | None
+    date: int
+    from_name: str
+    from_addr: str
+    subject: str
+    flags: frozenset[str]
+    size: int
+    has_attachments: bool
+    is_xdm: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    summary: MessageSummary
+    to_display: str
+    to_addrs: str
+    cc_display: str
+    cc_addrs: str
+    broken_reason: str | None
+    attachments: tuple[AttachmentInfo, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    id: int
+    account_id: int
+    folder_name: str
+    uid: int | None
+    uidvalidity: int | None
+    message_header_id: str | None
+    kind: str
+    argument: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class HeadersStored:
+    new_ids: tuple[int, ...]
+    updated_ids: tuple[int, ...]
+
+
+_SUMMARY_COLUMNS = (
+    "m.id, a.address AS account, f.name AS folder, m.uid, m.message_id, m.date, m.from_name, "
+    "m.from_addr, m.subject, m.flags, m.size, m.has_attachments, m.is_xdm, m.state"
+)
+
+
+def _summary(row: Row) -> MessageSummary:
+    return MessageSummary(
+        id=int(row["id"]),
+        account=str(row["account"]),
+        folder=str(row["folder"]),
+        uid=None if row["uid"] is None else int(row["uid"]),
+        message_id=row["message_id"],
+        date=int(row["date"]),
+        from_name=str(row["from_name"]),
+        from_addr=str(row["from_addr"]),
+        subject=str(row["subject"]),
+        flags=flags_set(str(row["flags"])),
+        size=int(row["size"]),
+        has_attachments=bool(row["has_attachments"]),
+        is_xdm=bool(row["is_xdm"]),
+        state=str(row["state"]),
+    )
+
+
+def _folder(row: Row) -> FolderState:
+    return FolderState(
+        id=int(row["id"]),
+        account_id=int(row["account_id"]),
+        name=str(row["name"]),
+        delimiter=row["delimiter"],
+        special_use=row["special_use"],
+        uidvalidity=row["uidvalidity"],
+        uidnext=row["uidnext"],
+        highestmodseq=row["highestmodseq"],
+        sync_state=str(row["sync_state"]),
+    )
+
+
+def fts_query(text: str) -> str:
+    """A user's words as an FTS5 query: every word required, quoted (no operator injection).
+
+    A word ending in ``*`` is a prefix search. Punctuation inside a word is left to the tokenizer,
+    so ``jean.martin@exemple.fr`` becomes a phrase that matches the address.
+    """
+    terms: list[str] = []
+    for word in text.split():
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if not any(ch.isalnum() for ch in word):
+            continue
+        quoted = '"' + word.replace('"', '""') + '"'
+        terms.append(quoted + ("*" if prefix else ""))
+    if not terms:
+        raise InvalidInputError(
+            "La recherche est vide : indiquez au moins un mot.",
+            message_en="The search is empty: give at least one word.",
+        )
+    return " ".join(terms)
+
+
+def _people(record: HeaderRecord) -> str:
+    return " ".join(
+        p
+        for p in (
+            record.from_name,
+            record.from_addr,
+            record.to_display,
+            record.to_addrs,
+            record.cc_display,
+            record.cc_addrs,
+        )
+        if p
+    )
+
+
+def _encode_raw(raw: bytes) -> tuple[str, bytes]:
+    if len(raw) < _COMPRESS_BELOW:
+        return "zlib", zlib.compress(raw, 1)
+    return "none", raw
+
+
+def _decode_raw(codec: str, data: bytes) -> bytes:
+    return zlib.decompress(data) if codec == "zlib" else bytes(data)
+
+
+class MessageStore:
+    """The message side of the encrypted store. Every method is one transaction (or one read)."""
+
+    def __init__(self, *, database: Database) -> None:
+        self._db = database
+
+    # --- accounts and folders ------------------------------------------------------------------
+
+    def account_id(self, address: str, login: str) -> int:
+        rows = self._db.query(
+            "SELECT id FROM account WHERE address = ? AND login = ?", (address, login)
+        )
+        if not rows:
+            raise InvalidInputError(
+                f"Aucun compte « {address} » dans ce profil.",
+                message_en=f"No account “{address}” in this profile.",
+            )
+        return int(rows[0][0])
+
+    def replace_folders(self, account_id: int, folders: Sequence[FolderInfo]) -> list[FolderState]:
+        """Record the folders LIST returned; folders gone from the server are dropped locally."""
+
+        def run(conn: Connection) -> list[FolderState]:
+            names = [f.name for f in folders]
+            for info in folders:
+                conn.execute(
+                    "INSERT INTO folder (account_id, name, delimiter, special_use, attributes) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(account_id, name) DO UPDATE SET "
+                    "delimiter = excluded.delimiter, special_use = excluded.special_use, "
+                    "attributes = excluded.attributes",
+                    (
+                        account_id,
+                        info.name,
+                        info.delimiter,
+                        info.special_use,
+                        " ".join(info.attributes),
+                    ),
+                )
+            existing = conn.execute(
+                "SELECT id, name FROM folder WHERE account_id = ?", (account_id,)
+            ).fetchall()
+            for row in existing:
+                if row["name"] not in names:
+                    conn.execute("DELETE FROM folder WHERE id = ?", (row["id"],))
+            rows = conn.execute(
+                "SELECT * FROM folder WHERE account_id = ? ORDER BY name", (account_id,)
+            ).fetchall()
+            return [_folder(r) for r in rows]
+
+        return self._db.write(run)
+
+    def folders(self, account_id: int) -> list[FolderState]:
+        rows = self._db.query(
+            "SELECT * FROM folder WHERE account_id = ? ORDER BY name", (account_id,)
+        )
+        return [_folder(r) for r in rows]
+
+    def folder(self, account_id: int, name: str) -> FolderState | None:
+        rows = self._db.query(
+            "SELECT * FROM folder WHERE account_id = ? AND name = ?", (account_id, name)
+        )
+        return _folder(rows[0]) if rows else None
+
+    def reset_folder(self, folder_id: int, uidvalidity: int) -> int:
+        """A new UIDVALIDITY: drop every server copy (uids mean nothing now), keep local-only ones.
+
+        Returns the number of copies dropped.
+        """
+
+        def run(conn: Connection) -> int:
+            cur = conn.execute(
+                "DELETE FROM message WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
+            )
+            conn.execute(
+                "UPDATE folder SET uidvalidity = ?, uidnext = NULL, highestmodseq = NULL, "
+                "sync_state = 'new' WHERE id = ?",
+                (uidvalidity, folder_id),
+            )
+            return int(cur.rowcount)
+
+        return self._db.write(run)
+
+    def set_folder_state(
+        self,
+        folder_id: int,
+        *,
+        uidvalidity: int,
+        uidnext: int | None,
+        highestmodseq: int | None,
+        sync_state: str,
+    ) -> None:
+        self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE folder SET uidvalidity = ?, uidnext = ?, highestmodseq = ?, "
+                "sync_state = ?, last_synced_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE id = ?",
+                (uidvalidity, uidnext, highestmodseq, sync_state, folder_id),
+            )
+        )
+
+    # --- server copies ---------------------------------------------------------------------------
+
+    def server_uids(self, folder_id: int) -> dict[int, frozenset[str]]:
+        """uid -> flags of every server copy stored for the folder."""
+        rows = self._db.query(
+            "SELECT uid, flags FROM message WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
+        )
+        return {int(r[0]): flags_set(str(r[1])) for r in rows}
+
+    def count_server_copies(self, folder_id: int) -> int:
+        rows = self._db.query(
+            "SELECT count(*) FROM message WHERE folder_id = ? AND uid IS NOT NULL", (folder_id,)
+        )
+        return int(rows[0][0])
+
+    def max_uid(self, folder_id: int) -> int:
+        rows = self._db.query(
+            "SELECT coalesce(max(uid), 0) FROM message WHERE folder_id = ?", (folder_id,)
+        )
+        return int(rows[0][0])
+
+    @staticmethod
+    def _new_fts_rowid(conn: Connection, date: int) -> int:
+        base = max(0, min(date, _MAX_DATE)) << _FTS_SHIFT
+        row = conn.execute(
+            "SELECT max(fts_rowid) FROM message WHERE fts_rowid BETWEEN ? AND ?",
+            (base, base | _FTS_MASK),
+        ).fetchone()
+        current = row[0]
+        return base if current is None else int(current) + 1
+
+    def store_headers(self, folder_id: int, records: Sequence[HeaderRecord]) -> HeadersStored:
+        """Insert new server copies (or refresh the flags of known ones), indexed at once.
+
+        A local-only copy with the same Message-ID (moved offline) adopts the server uid instead
+        of producing a duplicate.
+        """
+
+        def run(conn: Connection) -> HeadersStored:
+            account_id = int(
+                conn.execute("SELECT account_id FROM folder WHERE id = ?", (folder_id,)).fetchone()[
+                    0
+                ]
+            )
+            new_ids: list[int] = []
+            updated: list[int] = []
+            for rec in records:
+                flags = flags_text(rec.flags)
+                existing = conn.execute(
+                    "SELECT id, flags FROM message WHERE folder_id = ? AND uid = ?",
+                    (folder_id, rec.uid),
+                ).fetchone()
+                if existing is not None:
+                    if existing["flags"] != flags:
+                        conn.execute(
+                            "UPDATE message SET flags = ?, modseq = ? WHERE id = ?",
+                            (flags, rec.modseq, existing["id"]),
+                        )
+                        updated.append(int(existing["id"]))
+                    continue
+                if rec.message_id:
+                    orphan = conn.execute(
+                        "SELECT id FROM message WHERE folder_id = ? AND uid IS NULL "
+                        "AND message_id = ? LIMIT 1",
+                        (folder_id, rec.message_id),
+                    ).fetchone()
+                    if orphan is not None:
+                        conn.execute(
+                            "UPDATE message SET uid = ?, flags = ?, modseq = ? WHERE id = ?",
+                            (rec.uid, flags, rec.modseq, orphan["id"]),
+                        )
+                        updated.append(int(orphan["id"]))
+                        continue
+                fts_rowid = self._new_fts_rowid(conn, rec.date)
+                cur = conn.execute(
+                    "INSERT INTO message (account_id, folder_id, uid, message_id, date, "
+                    "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, "
+                    "cc_addrs, subject, flags, size, has_attachments, is_xdm, modseq, state, "
+                    "fts_rowid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "'headers_only', ?)",
+                    (
+                        account_id,
+                        folder_id,
+                        rec.uid,
+                        rec.message_id,
+                        rec.date,
+                        rec.internaldate,
+                        rec.from_name,
+                        rec.from_addr,
+                        rec.to_display,
+                        rec.to_addrs,
+                        rec.cc_display,
+                        rec.cc_addrs,
+                        rec.subject,
+                        flags,
+                        rec.size,
+                        int(rec.has_attachments),
+                        int(rec.is_xdm),
+                        rec.modseq,
+                        fts_rowid,
+                    ),
+                )
+                conn.execute(
+                    "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                    "VALUES (?, ?, ?, '', '')",
+                    (fts_rowid, rec.subject, _people(rec)),
+                )
+                new_ids.append(int(cur.lastrowid))
+            return HeadersStored(tuple(new_ids), tuple(updated))
+
+        return self._db.write(run)
+
+    def update_flags(
+        self, folder_id: int, changes: Mapping[int, frozenset[str]], modseqs: Mapping[int, int]
+    ) -> list[int]:
+        """Apply server flags by uid; returns the ids whose flags really changed."""
+
+        def run(conn: Connection) -> list[int]:
+            changed: list[int] = []
+            for uid, flags in changes.items():
+                text = flags_text(flags)
+                row = conn.execute(
+                    "SELECT id, flags FROM message WHERE folder_id = ? AND uid = ?",
+                    (folder_id, uid),
+                ).fetchone()
+                if row is None or row["flags"] == text:
+                    continue
+                conn.execute(
+                    "UPDATE message SET flags = ?, modseq = ? WHERE id = ?",
+                    (text, modseqs.get(uid), row["id"]),
+                )
+                changed.append(int(row["id"]))
+            return changed
+
+        return self._db.write(run)
+
+    def remove_uids(self, folder_id: int, uids: Iterable[int]) -> list[int]:
+        """Expunged on the server: drop the local copies; returns their ids."""
+        uid_list = list(uids)
+
+        def run(conn: Connection) -> list[int]:
+            removed: list[int] = []
+            for uid in uid_list:
+                row = conn.execute(
+                    "SELECT id FROM message WHERE folder_id = ? AND uid = ?", (folder_id, uid)
+                ).fetchone()
+                if row is not None:
+                    conn.execute("DELETE FROM message WHERE id = ?", (row["id"],))
+                    removed.append(int(row["id"]))
+            return removed
+
+        return self._db.write(run) if uid_list else []
+
+    def uids_without_body(self, folder_id: int) -> list[tuple[int, int]]:
+        """(uid, size) of server copies whose raw bytes are not stored yet, newest first."""
+        rows = self._db.query(
+            "SELECT uid, size FROM message WHERE folder_id = ? AND uid IS NOT NULL "
+            "AND state = 'headers_only' ORDER BY uid DESC",
+            (folder_id,),
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def store_bodies(self, folder_id: int, bodies: Sequence[BodyRecord]) -> list[int]:
+        """Store raw bytes and the extracted text (re-indexed); returns the message ids."""
+
+        def run(conn: Connection) -> list[int]:
+            done: list[int] = []
+            for body in bodies:
+                row = conn.execute(
+                    "SELECT * FROM message WHERE folder_id = ? AND uid = ?", (folder_id, body.uid)
+                ).fetchone()
+                if row is None:
+                    continue  # expunged meanwhile
+                codec, data = _encode_raw(body.raw)
+                conn.execute(
+                    "INSERT OR REPLACE INTO message_raw (message_id, codec, data) "
+                    "VALUES (?, ?, ?)",
+                    (row["id"], codec, data),
+                )
+                conn.execute("DELETE FROM attachment WHERE message_id = ?", (row["id"],))
+                conn.executemany(
+                    "INSERT INTO attachment (message_id, position, name, type, size) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (row["id"], i, a.name, a.type, a.size)
+                        for i, a in enumerate(body.attachments)
+                    ],
+                )
+                state = "broken" if body.broken_reason else "complete"
+                conn.execute(
+                    "UPDATE message SET state = ?, broken_reason = ?, has_attachments = ?, "
+                    "is_xdm = ? WHERE id = ?",
+                    (
+                        state,
+                        body.broken_reason,
+                        int(body.has_attachments or bool(body.attachments)),
+                        int(body.is_xdm or bool(row["is_xdm"])),
+                        row["id"],
+                    ),
+                )
+                people = " ".join(
+                    str(row[c])
+                    for c in (
+                        "from_name",
+                        "from_addr",
+                        "to_display",
+                        "to_addrs",
+                        "cc_display",
+                        "cc_addrs",
+                    )
+                    if row[c]
+                )
+                conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
+                conn.execute(
+                    "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        row["fts_rowid"],
+                        row["subject"],
+                        people,
+                        body.text,
+                        " ".join(a.name for a in body.attachments),
+                    ),
+                )
+                done.append(int(row["id"]))
+            return done
+
+        return self._db.write(run)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def search(
+        self, text: str, *, account_id: int | None = None, limit: int = 100
+    ) -> list[MessageSummary]:
+        """The ``limit`` most recent messages matching every word of ``text`` (accents folded)."""
+        query = fts_query(text)
+        limit = max(1, min(int(limit), 10_000))
+        account_filter = "AND m.account_id = ?" if account_id is not None else ""
+        params: list[Any] = [query]
+        if account_id is not None:
+            params.append(account_id)
+        params.append(limit)
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM message_fts "
+            "JOIN message m ON m.fts_rowid = message_fts.rowid "
+            "JOIN folder f ON f.id = m.folder_id JOIN account a ON a.id = m.account_id "
+            f"WHERE message_fts MATCH ? {account_filter} "
+            "ORDER BY message_fts.rowid DESC LIMIT ?"
+        )
+        return [_summary(r) for r in self._db.query(sql, params)]
+
+    def list_folder(self, folder_id: int, *, limit: int = 100, offset: int = 0) -> list[
+        MessageSummary
+    ]:
+        rows = self._db.query(
+            f"SELECT {_SUMMARY_COLUMNS} FROM message m JOIN folder f ON f.id = m.folder_id "
+            "JOIN account a ON a.id = m.account_id WHERE m.folder_id = ? "
+            "ORDER BY m.date DESC, m.id DESC LIMIT ? OFFSET ?",
+            (folder_id, limit, offset),
+        )
+        return [_summary(r) for r in rows]
+
+    def all_messages(self, account_id: int) -> list[MessageSummary]:
+        rows = self._db.query(
+            f"SELECT {_SUMMARY_COLUMNS} FROM message m JOIN folder f ON f.id = m.folder_id "
+            "JOIN account a ON a.id = m.account_id WHERE m.account_id = ? "
+            "ORDER BY f.name, m.uid",
+            (account_id,),
+        )
+        return [_summary(r) for r in rows]
+
+    def get(self, message_id: int) -> MessageDetail | None:
+        def run(conn: Connection) -> MessageDetail | None:
+            row = conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS}, m.to_display, m.to_addrs, m.cc_display, m.cc_addrs, "
+                "m.broken_reason FROM message m JOIN folder f ON f.id = m.folder_id "
+                "JOIN account a ON a.id = m.account_id WHERE m.id = ?",
+                (message_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            atts = conn.execute(
+                "SELECT name, type, size FROM attachment WHERE message_id = ? ORDER BY position",
+                (message_id,),
+            ).fetchall()
+            return MessageDetail(
+                summary=_summary(row),
+                to_display=str(row["to_display"]),
+                to_addrs=str(row["to_addrs"]),
+                cc_display=str(row["cc_display"]),
+                cc_addrs=str(row["cc_addrs"]),
+                broken_reason=row["broken_reason"],
+                attachments=tuple(
+                    AttachmentInfo(str(a[0]), str(a[1]), int(a[2])) for a in atts
+                ),
+            )
+
+        return self._db.call(run)
+
+    def find_by_header_id(self, header_id: str) -> list[int]:
+        rows = self._db.query(
+            "SELECT id FROM message WHERE message_id = ? ORDER BY id", (header_id.strip(),)
+        )
+        return [int(r[0]) for r in rows]
+
+    def raw(self, message_id: int) -> bytes | None:
+        rows = self._db.query(
+            "SELECT codec, data FROM message_raw WHERE message_id = ?", (message_id,)
+        )
+        return _decode_raw(str(rows[0][0]), rows[0][1]) if rows else None
+
+    # --- local changes (work offline; replayed by the sync engine) -------------------------------
+
+    def _queue(
+        self,
+        conn: Connection,
+        row: Row,
+        folder_name: str,
+        uidvalidity: int | None,
+        kind: str,
+        argument: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO pending_change (account_id, folder_name, uid, uidvalidity, "
+            "message_header_id, kind, argument) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row["account_id"], folder_name, row["uid"], uidvalidity, row["message_id"], kind,
+             argument),
+        )
+
+    def _rows(self, conn: Connection, ids: Sequence[int]) -> list[Row]:
+        rows = []
+        for message_id in ids:
+            row = conn.execute(
+                "SELECT m.*, f.name AS folder_name, f.uidvalidity AS folder_uidvalidity "
+                "FROM message m JOIN folder f ON f.id = m.folder_id WHERE m.id = ?",
+                (message_id,),
+            ).fetchone()
+            if row is None:
+                raise InvalidInputError(
+                    f"Le message {message_id} n'existe pas dans ce profil.",
+                    message_en=f"Message {message_id} does not exist in this profile.",
+                )
+            rows.append(row)
+        return rows
+
+    def change_flags(self, ids: Sequence[int], *, add: Iterable[str] = (),
+                     remove: Iterable[str] = ()) -> None:
+        """Set/clear flags locally at once and queue the same change for the server."""
+        add_set, remove_set = frozenset(add), frozenset(remove)
+
+        def run(conn: Connection) -> None:
+            for row in self._rows(conn, ids):
+                flags = (flags_set(str(row["flags"])) | add_set) - remove_set
+                conn.execute(
+                    "UPDATE message SET flags = ? WHERE id = ?", (flags_text(flags), row["id"])
+                )
+                if row["uid"] is None:
+                    continue  # not on the server yet: its pending move carries it
+                if add_set:
+                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
+                                "add_flags", flags_text(add_set))
+                if remove_set:
+                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
+                                "remove_flags", flags_text(remove_set))
+
+        self._db.write(run)
+
+    def mark_read(self, ids: Sequence[int], read: bool = True) -> None:
+        if read:
+            self.change_flags(ids, add=[SEEN])
+        else:
+            self.change_flags(ids, remove=[SEEN])
+
+    def mark_flagged(self, ids: Sequence[int], flagged: bool = True) -> None:
+        if flagged:
+            self.change_flags(ids, add=[FLAGGED])
+        else:
+            self.change_flags(ids, remove=[FLAGGED])
+
+    def move(self, ids: Sequence[int], target_folder: str) -> None:
+        """Move locally now (the copy becomes local-only until the server shows it again)."""
+
+        def run(conn: Connection) -> None:
+            for row in self._rows(conn, ids):
+                target = conn.execute(
+                    "SELECT id FROM folder WHERE account_id = ? AND name = ?",
+                    (row["account_id"], target_folder),
+                ).fetchone()
+                if target is None:
+                    raise InvalidInputError(
+                        f"Le dossier « {target_folder} » n'existe pas.",
+                        message_en=f"The folder “{target_folder}” does not exist.",
+                    )
+                if int(target["id"]) == int(row["folder_id"]):
+                    continue
+                if row["uid"] is not None:
+                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"], "move",
+                                target_folder)
+                conn.execute(
+                    "UPDATE message SET folder_id = ?, uid = NULL WHERE id = ?",
+                    (target["id"], row["id"]),
+                )
+
+        self._db.write(run)
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Delete locally now and queue the deletion (\\Deleted + UID EXPUNGE) for the server."""
+
+        def run(conn: Connection) -> None:
+            for row in self._rows(conn, ids):
+                if row["uid"] is not None:
+                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
+                                "delete", "")
+                conn.execute("DELETE FROM message WHERE id = ?", (row["id"],))
+
+        self._db.write(run)
+
+    def pending_changes(self, account_id: int) -> list[PendingChange]:
+        rows = self._db.query(
+            "SELECT * FROM pending_change WHERE account_id = ? ORDER BY id", (account_id,)
+        )
+        return [
+            PendingChange(
+                id=int(r["id"]),
+                account_id=int(r["account_id"]),
+                folder_name=str(r["folder_name"]),
+                uid=r["uid"],
+                uidvalidity=r["uidvalidity"],
+                message_header_id=r["message_header_id"],
+                kind=str(r["kind"]),
+                argument=str(r["argument"]),
+                attempts=int(r["attempts"]),
+            )
+            for r in rows
+        ]
+
+    def pending_done(self, change_id: int) -> None:
+        self._db.write(
+            lambda conn: conn.execute("DELETE FROM pending_change WHERE id = ?", (change_id,))
+        )
+
+    def pending_failed(self, change_id: int) -> None:
+        self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE pending_change SET attempts = attempts + 1 WHERE id = ?", (change_id,)
+            )
+        )

@@ -1,0 +1,331 @@
+"""The sync engine against the sandbox's real Dovecot: local state must equal the server's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imapclient import IMAPClient
+
+from app.cli import main
+from app.composition import Profile
+from app.domain.account import Account, Endpoint, MailboxKind, TlsMode
+from app.errors import EXIT_UNREACHABLE, AuthenticationError, ServerUnreachableError
+from app.events import FolderSyncProgress, MessagesStored
+from app.services.sync_engine import CancelToken, SyncEngine
+from app.store.message_store import FLAGGED, SEEN
+from tests.integration.sync_helpers import (
+    imap_as,
+    local_folder,
+    new_profile,
+    scratch_folder,
+    selectable_folders,
+    server_folder,
+    simple_message,
+)
+from tests.sandbox import demo_world as world
+from tests.sandbox import seed_messages
+
+pytestmark = pytest.mark.sandbox
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bernard(sandbox: dict[str, Any], tmp_path: Path) -> Iterator[tuple[Profile, Account]]:
+    profile, account = new_profile(tmp_path, sandbox, world.DR_BERNARD)
+    with profile:
+        yield profile, account
+
+
+@pytest.fixture
+def bernard_imap(sandbox: dict[str, Any]) -> Iterator[IMAPClient]:
+    client = imap_as(sandbox, world.DR_BERNARD)
+    yield client
+    client.logout()
+
+
+def _assert_mirror(profile: Profile, account: Account, client: IMAPClient) -> None:
+    for folder in selectable_folders(client):
+        assert local_folder(profile, account, folder) == server_folder(client, folder), folder
+
+
+def test_initial_sync_of_the_seeded_mailbox_then_nothing_to_do(
+        sandbox: dict[str, Any], tmp_path: Path) -> None:
+    profile, account = new_profile(tmp_path, sandbox, world.DR_MARTIN)
+    stored: list[MessagesStored] = []
+    progress: list[FolderSyncProgress] = []
+    profile.events.subscribe(MessagesStored, stored.append)
+    profile.events.subscribe(FolderSyncProgress, progress.append)
+    with profile:
+        report = profile.sync.sync_account(account)
+        assert report.new > 0 and report.bodies == report.new
+        client = imap_as(sandbox, world.DR_MARTIN)
+        try:
+            _assert_mirror(profile, account, client)
+        finally:
+            client.logout()
+        account_id = profile.messages.account_id(account.address, account.login)
+        messages = profile.messages.all_messages(account_id)
+        expected = {s.message_id for s in seed_messages.build() if account.address in s.recipients}
+        assert expected <= {m.message_id for m in messages if m.folder == "INBOX"}
+        assert all(m.state in ("complete", "broken") for m in messages)
+        assert sum(len(e.message_ids) for e in stored) == report.new
+        assert {e.phase for e in progress} == {"headers", "bodies"}
+        # Searchable by subject word, accents folded.
+        hits = profile.messages.search("adressage durand resistante")
+        assert any("HTA résistante" in h.subject for h in hits)
+        again = profile.sync.sync_account(account)
+        assert (again.new, again.changed, again.removed, again.bodies) == (0, 0, 0, 0)
+
+
+def test_implicit_tls_and_starttls_both_sync(sandbox: dict[str, Any], tmp_path: Path) -> None:
+    profile, account = new_profile(tmp_path, sandbox, world.NURSE_MOREAU, tls="imaps")
+    with profile:
+        assert profile.sync.sync_account(account).folders >= 6
+
+
+def test_incremental_flags_and_deletions_both_ways(
+        bernard: tuple[Profile, Account], bernard_imap: IMAPClient) -> None:
+    profile, account = bernard
+    folder = scratch_folder(bernard_imap)
+    for i in range(3):
+        bernard_imap.append(folder, simple_message(f"Échographie numéro{i}"))
+    profile.sync.sync_account(account)
+    assert len(local_folder(profile, account, folder)) == 3
+
+    # Incremental: a new message appears on the server.
+    bernard_imap.append(folder, simple_message("Nouveau compte rendu radiologie"))
+    report = profile.sync.sync_account(account)
+    assert report.new == 1
+    assert profile.messages.search("radiologie")
+
+    # Server -> local: a flag and an expunge.
+    bernard_imap.select_folder(folder)
+    uids = sorted(bernard_imap.search(["ALL"]))
+    bernard_imap.add_flags([uids[0]], [b"\\Flagged"])
+    bernard_imap.delete_messages([uids[1]])
+    bernard_imap.expunge()
+    report = profile.sync.sync_account(account)
+    assert report.changed >= 1 and report.removed == 1
+    assert local_folder(profile, account, folder) == server_folder(bernard_imap, folder)
+
+    # Local -> server: read, unflag, delete.
+    account_id = profile.messages.account_id(account.address, account.login)
+    state = profile.messages.folder(account_id, folder)
+    assert state is not None
+    by_uid = {m.uid: m.id for m in profile.messages.list_folder(state.id)}
+    profile.messages.mark_read([by_uid[uids[0]]])
+    profile.messages.mark_flagged([by_uid[uids[0]]], flagged=False)
+    profile.messages.delete([by_uid[uids[2]]])
+    profile.sync.sync_account(account)
+    server = server_folder(bernard_imap, folder)
+    assert server[uids[0]] == frozenset({SEEN})
+    assert uids[2] not in server
+    assert local_folder(profile, account, folder) == server
+    assert profile.messages.pending_changes(account_id) == []
+
+
+def test_uidvalidity_reset_leaves_local_equal_to_server(
+        bernard: tuple[Profile, Account], bernard_imap: IMAPClient) -> None:
+    profile, account = bernard
+    folder = scratch_folder(bernard_imap, "Reset")
+    bernard_imap.append(folder, simple_message("Ancien message un"))
+    bernard_imap.append(folder, simple_message("Ancien message deux"))
+    profile.sync.sync_account(account)
+    account_id = profile.messages.account_id(account.address, account.login)
+    before = profile.messages.folder(account_id, folder)
+    assert before is not None and len(local_folder(profile, account, folder)) == 2
+
+    bernard_imap.delete_folder(folder)
+    bernard_imap.create_folder(folder)
+    bernard_imap.append(folder, simple_message("Nouveau contenu après recréation"))
+    profile.sync.sync_account(account)
+    after = profile.messages.folder(account_id, folder)
+    assert after is not None and after.uidvalidity != before.uidvalidity
+    assert local_folder(profile, account, folder) == server_folder(bernard_imap, folder)
+    assert profile.messages.search("ancien") == []
+    assert profile.messages.search("recreation")
+
+
+def test_offline_changes_are_queued_then_replayed(
+        sandbox: dict[str, Any], bernard: tuple[Profile, Account],
+        bernard_imap: IMAPClient) -> None:
+    profile, account = bernard
+    source = scratch_folder(bernard_imap, "Source")
+    target = scratch_folder(bernard_imap, "Cible")
+    mid = "<offline-move@test.estafette-demo.mssante.fr>"
+    bernard_imap.append(source, simple_message("Courrier à classer", message_id=mid))
+    bernard_imap.append(source, simple_message("Courrier à lire"))
+    profile.sync.sync_account(account)
+    account_id = profile.messages.account_id(account.address, account.login)
+    src = profile.messages.folder(account_id, source)
+    assert src is not None
+    by_subject = {m.subject: m.id for m in profile.messages.list_folder(src.id)}
+
+    # Offline: the server cannot be reached; the changes stay queued.
+    profile.messages.mark_flagged([by_subject["Courrier à lire"]])
+    profile.messages.move([by_subject["Courrier à classer"]], target)
+    unreachable = Account(
+        address=account.address, kind=account.kind, login=account.login,
+        imap=Endpoint("127.0.0.1", 1, TlsMode.IMPLICIT), smtp=account.smtp,
+        ca_file=account.ca_file)
+    offline = SyncEngine(store=profile.messages, events=profile.events,
+                         password_for=lambda _a: world.DR_BERNARD.password,
+                         connection_factory=lambda _a: _connection_for(unreachable))
+    with pytest.raises(ServerUnreachableError) as caught:
+        offline.sync_account(account)
+    assert caught.value.exit_code == EXIT_UNREACHABLE
+    assert len(profile.messages.pending_changes(account_id)) == 2
+
+    profile.sync.sync_account(account)
+    assert profile.messages.pending_changes(account_id) == []
+    server_src = server_folder(bernard_imap, source)
+    server_dst = server_folder(bernard_imap, target)
+    assert len(server_src) == 1 and list(server_src.values()) == [frozenset({FLAGGED})]
+    assert len(server_dst) == 1
+    assert local_folder(profile, account, source) == server_src
+    assert local_folder(profile, account, target) == server_dst
+    # The moved copy was adopted, not duplicated.
+    dst = profile.messages.folder(account_id, target)
+    assert dst is not None and len(profile.messages.list_folder(dst.id)) == 1
+
+
+def _connection_for(account: Account) -> Any:
+    from app.services.sync_engine import default_connection
+
+    return default_connection(account)
+
+
+def test_nurse_syncs_the_org_shared_box(sandbox: dict[str, Any], tmp_path: Path) -> None:
+    """The ORG box is opened with the nurse's own login (shared namespace, RFC 4314 ACL)."""
+    box = world.CARDIOLOGY_BOX
+    profile, account = new_profile(tmp_path, sandbox, world.NURSE_PETIT, address=box.address,
+                                   kind=MailboxKind.ORG)
+    with profile:
+        profile.sync.sync_account(account)
+        client = imap_as(sandbox, world.NURSE_PETIT)
+        try:
+            shared = [f for f in selectable_folders(client)
+                      if f.startswith(sandbox.get("shared_prefix", "Partagé/"))]
+            assert shared, "the nurse sees no shared folder"
+            for folder in shared:
+                server = server_folder(client, folder)
+                assert server, f"the shared folder {folder} is empty on the server"
+                assert local_folder(profile, account, folder) == server
+        finally:
+            client.logout()
+
+
+def test_wrong_password_is_an_authentication_error(sandbox: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    profile, account = new_profile(tmp_path, sandbox, world.DR_BERNARD)
+    with profile:
+        profile.accounts.remove(account.address)
+        profile.accounts.add(account, password="mauvais")
+        with pytest.raises(AuthenticationError):
+            profile.sync.sync_account(account)
+
+
+def test_cancelled_sync_stops_and_resumes(bernard: tuple[Profile, Account],
+                                          bernard_imap: IMAPClient) -> None:
+    profile, account = bernard
+    token = CancelToken()
+    seen: list[FolderSyncProgress] = []
+
+    def on_progress(event: FolderSyncProgress) -> None:
+        seen.append(event)
+        token.cancel()
+
+    unsubscribe = profile.events.subscribe(FolderSyncProgress, on_progress)
+    from app.errors import UserCancelled
+
+    with pytest.raises(UserCancelled):
+        profile.sync.sync_account(account, cancel=token)
+    unsubscribe()
+    assert len(seen) == 1
+    profile.sync.sync_account(account)
+    _assert_mirror(profile, account, bernard_imap)
+
+
+def test_cli_sync_search_show(sandbox: dict[str, Any], tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--profile", str(tmp_path / "p"), "--key-file", str(tmp_path / "k")]
+    imap = sandbox["imap"]
+    monkeypatch.setenv("ESTAFETTE_PASSWORD", world.DR_MARTIN.password)
+    assert main([*base, "account", "add", "--address", world.DR_MARTIN.login, "--kind", "PER",
+                 "--imap", f"{imap['host']}:{imap['port']}", "--imap-tls", "starttls",
+                 "--smtp", "127.0.0.1:25", "--smtp-tls", "starttls", "--auth", "password",
+                 "--login", world.DR_MARTIN.login, "--ca-file", sandbox["ca_file"]]) == 0
+    assert main([*base, "sync", "--once"]) == 0
+    capsys.readouterr()
+    assert main([*base, "search", "durand", "--json", "--limit", "5"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert 0 < len(results) <= 5
+    assert {"id", "account", "folder", "uid", "date", "from", "subject"} <= set(results[0])
+    dates = [r["date"] for r in results]
+    assert dates == sorted(dates, reverse=True)
+    assert main([*base, "show", str(results[0]["id"]), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {"to", "cc", "text", "attachments", "documents"} <= set(shown)
+    assert shown["text"]
+    assert main([*base, "show", "999999"]) == 1
+    capsys.readouterr()
+
+
+def test_cli_sync_unreachable_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      sandbox: dict[str, Any]) -> None:
+    base = ["--profile", str(tmp_path / "p"), "--key-file", str(tmp_path / "k")]
+    monkeypatch.setenv("ESTAFETTE_PASSWORD", "x")
+    assert main([*base, "account", "add", "--address", "a@exemple.mssante.fr", "--kind", "PER",
+                 "--imap", "127.0.0.1:1", "--imap-tls", "implicit", "--smtp", "127.0.0.1:1",
+                 "--smtp-tls", "implicit", "--auth", "password", "--login", "a",
+                 "--ca-file", sandbox["ca_file"]]) == 0
+    assert main([*base, "sync", "--once"]) == EXIT_UNREACHABLE
+
+
+def _secrets_of(person: world.Person) -> set[bytes]:
+    """Seeded subjects, distinctive body words and every patient INS of ``person``'s mail."""
+    words: set[bytes] = {p.ins.encode() for p in world.PATIENTS}
+    for seed in seed_messages.build():
+        if person.login not in seed.recipients and seed.sent_copy != person.login:
+            continue
+        words.add(str(seed.message["Subject"]).encode())
+        body = seed.message.get_body(preferencelist=("plain",))
+        if body is not None:
+            text = body.get_content()
+            words.update(w.encode() for w in text.split() if len(w) >= 12 and w.isalpha())
+    return words
+
+
+def test_no_health_data_in_plaintext_after_a_sync(sandbox: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """After a CLI sync (its own TMPDIR), no subject, body word or INS is readable on disk."""
+    profile_dir, private_tmp = tmp_path / "p", tmp_path / "tmp"
+    private_tmp.mkdir()
+    key = tmp_path / "k"
+    imap = sandbox["imap"]
+    env = {**os.environ, "TMPDIR": str(private_tmp), "ESTAFETTE_PASSWORD": world.DR_MARTIN.password,
+           "PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "app", "--profile", str(profile_dir), "--key-file", str(key)]
+    subprocess.run([*base, "account", "add", "--address", world.DR_MARTIN.login, "--kind", "PER",
+                    "--imap", f"{imap['host']}:{imap['port']}", "--imap-tls", "starttls",
+                    "--smtp", "127.0.0.1:25", "--smtp-tls", "starttls", "--auth", "password",
+                    "--login", world.DR_MARTIN.login, "--ca-file", sandbox["ca_file"]],
+                   env=env, check=True, cwd=ROOT, capture_output=True)
+    done = subprocess.run([*base, "sync", "--once"], env=env, cwd=ROOT, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    secrets = _secrets_of(world.DR_MARTIN)
+    assert len(secrets) > 10
+    files = [p for d in (profile_dir, private_tmp) for p in d.rglob("*") if p.is_file()]
+    assert any(p.name == "estafette.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        leaked = sorted(w.decode() for w in secrets if w in data)
+        assert leaked == [], f"{path.name} holds {leaked[:3]} in plaintext"
