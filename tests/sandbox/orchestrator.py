@@ -66,24 +66,45 @@ def up(base: Path, *, seed: bool = True) -> dict[str, Any]:
         return loaded
     down(base)  # leftovers of a half-started or crashed run
     # Imported here so that `status`/`down` work even where a server's tooling is missing.
-    from . import dovecot, oidc_provider, pki, postfix, seed_messages, slapd, softhsm, static_https
+    from . import (
+        dovecot,
+        fhir_server,
+        oidc_provider,
+        pki,
+        postfix,
+        seed_messages,
+        slapd,
+        softhsm,
+        static_https,
+    )
 
     started = time.monotonic()
     ctx = SandboxContext(base)
     try:
-        pki.create(ctx)
-        oidc_provider.start(ctx)  # first: Dovecot's oauth2 passdb introspects against it
-        dovecot.start(ctx)
-        postfix.start(ctx)  # needs Dovecot's auth and LMTP listeners
-        slapd.start(ctx)
-        softhsm.create(ctx)
-        static_https.start(ctx)
+        timings: dict[str, float] = {}
+        steps = (
+            ("pki", pki.create),
+            ("oidc", oidc_provider.start),  # first: Dovecot's oauth2 passdb introspects against it
+            ("dovecot", dovecot.start),
+            ("postfix", postfix.start),  # needs Dovecot's auth and LMTP listeners
+            ("slapd", slapd.start),
+            ("softhsm", softhsm.create),
+            ("https", static_https.start),
+            ("fhir", fhir_server.start),  # stand-in for the Annuaire Santé FHIR API
+        )
+        for name, step in steps:
+            t0 = time.monotonic()
+            step(ctx)
+            timings[name] = round(time.monotonic() - t0, 2)
         endpoints: dict[str, Any] = {"ca_file": ctx.pki["ca_file"], **ctx.endpoints}
         endpoints["accounts"] = _accounts(ctx)
         endpoints["pki"] = ctx.pki
         endpoints["base_dir"] = str(base)
         if seed:
+            t0 = time.monotonic()
             endpoints["seeded"] = seed_messages.deliver(ctx, endpoints)
+            timings["seed"] = round(time.monotonic() - t0, 2)
+        endpoints["timings"] = timings
         endpoints["started_in_seconds"] = round(time.monotonic() - started, 2)
         write_json(base / ENDPOINTS, endpoints)
         return endpoints
