@@ -1,0 +1,1 @@
+"""Pro Santé Connect (OpenID Connect): discovery, CIBA, code + PKCE, refresh, ID tokens, logout."""
