@@ -27,9 +27,9 @@ def corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[dict[str, Any]]:
-    """The running sandbox's endpoints (started once per test session, stopped at its end).
+    """The running sandbox's endpoints (started once per test session, stopped at the end).
 
-    ``ESTAFETTE_SANDBOX_DIR`` reuses a sandbox started by hand (``make sandbox-up``) and leaves it up.
+    ``ESTAFETTE_SANDBOX_DIR`` reuses a sandbox started by hand (``make sandbox-up``), left up.
     """
     from tests.sandbox import orchestrator
 

@@ -1,4 +1,4 @@
-"""``python -m tests.benchmarks [NAME_FILTER]``: run every registered benchmark, print, write docs."""
+"""``python -m tests.benchmarks [FILTER]``: run the registered benchmarks, print, write docs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m tests.sandbox up|down|status --dir DIR``: the local MSSanté sandbox of real servers."""
+"""``python -m tests.sandbox up|down|status --dir DIR``: the local sandbox of real servers."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Shared plumbing of the sandbox: ports, processes, logs, failures that say which server and why."""
+"""Sandbox plumbing: ports, processes, logs, and failures that say which server and why."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -36,11 +37,11 @@ def log_tail(path: Path, lines: int = 25) -> str:
 
 @dataclass
 class SandboxContext:
-    """What every server module receives: where to put its state, the PKI, ports and process spawning.
+    """What every server module receives: where its state goes, the PKI, ports, process spawning.
 
-    Every server keeps its files under ``base / <name>``, its log in ``base / logs / <name>.log`` and
-    its PID in ``base / pids / <name>.pid`` (the process leads its own process group, so ``down`` can
-    stop it and its children together).
+    Every server keeps its files under ``base / <name>``, its log in ``base / logs / <name>.log``
+    and its PID in ``base / pids / <name>.pid`` (the process leads its own process group, so
+    ``down`` can stop it and its children together).
     """
 
     base: Path
@@ -163,10 +164,8 @@ def stop_pid_file(path: Path, *, grace: float = 5.0) -> None:
         return
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for target in (lambda s: os.killpg(pid, s), lambda s: os.kill(pid, s)):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 target(sig)
-            except (ProcessLookupError, PermissionError):
-                pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and pid_alive(pid):
             time.sleep(0.05)

@@ -56,7 +56,8 @@ def create(sandbox_dir: Path, profile: Path) -> list[str]:
     added: list[str] = []
     imap, smtp = endpoints["imap"], endpoints["submission"]
     for account in endpoints["accounts"]:
-        if account["login"] not in DEMO_LOGINS or (account["address"], account["login"]) in existing:
+        key = (account["address"], account["login"])
+        if account["login"] not in DEMO_LOGINS or key in existing:
             continue
         args = ["account", "add", "--address", account["address"], "--kind", account["kind"],
                 "--imap", f"{imap['host']}:{imap['port']}", "--imap-tls", imap["tls"],

@@ -58,7 +58,7 @@ def _accounts(ctx: SandboxContext) -> list[dict[str, Any]]:
 
 
 def up(base: Path, *, seed: bool = True) -> dict[str, Any]:
-    """Start every server (idempotent: a running sandbox is left as it is) and write endpoints.json."""
+    """Start every server (idempotent: a running sandbox is left as is); write endpoints.json."""
     base = base.resolve()
     base.mkdir(parents=True, exist_ok=True)
     if status(base)["running"]:

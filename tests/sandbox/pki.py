@@ -17,6 +17,7 @@ from . import demo_world
 from .common import SandboxContext
 
 _ONE_DAY = dt.timedelta(days=1)
+_PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 def _name(**attrs: str) -> x509.Name:
@@ -42,7 +43,7 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 class _Authority:
     def __init__(self, common_name: str, days: int = 3650) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         name = _name(C="FR", O="Estafette Sandbox", OU="IGC-Santé de test", CN=common_name)
         self.cert = (
             x509.CertificateBuilder().subject_name(name).issuer_name(name)
@@ -60,10 +61,13 @@ class _Authority:
 
     def issue(self, subject: x509.Name, *, server_names: tuple[str, ...] = (),
               client: bool = False, rsa_key: bool = False,
-              days: int = 825) -> tuple[x509.Certificate, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey]:
-        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-        key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.timezone.utc)
+              days: int = 825) -> tuple[x509.Certificate, _PrivateKey]:
+        key: _PrivateKey
+        if rsa_key:
+            key = rsa.generate_private_key(65537, 2048)
+        else:
+            key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
         usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client else [ExtendedKeyUsageOID.SERVER_AUTH]
         builder = (
             x509.CertificateBuilder().subject_name(subject).issuer_name(self.cert.subject)
@@ -97,7 +101,8 @@ def create(ctx: SandboxContext) -> None:
     _write_cert(out / "server.pem", server)
     _write_key(out / "server.key", server_key)
     (out / "server-chain.pem").write_bytes(
-        server.public_bytes(serialization.Encoding.PEM) + ca.cert.public_bytes(serialization.Encoding.PEM))
+        server.public_bytes(serialization.Encoding.PEM)
+        + ca.cert.public_bytes(serialization.Encoding.PEM))
 
     # The lab's APP box: a software certificate, as operators issue them, in a PKCS#12 file.
     lab = demo_world.LAB_BOX
