@@ -359,10 +359,83 @@ def _cmd_account_list(args: argparse.Namespace, ctx: Context) -> int:
 # --- sync, search, show ------------------------------------------------------------------------
 
 
+def _quota_text(ctx: Context, used: int | None, limit: int | None) -> str:
+    def size(n: int) -> str:
+        units = ("o", "Ko", "Mo", "Go", "To") if ctx.lang == "fr" else ("B", "KB", "MB", "GB",
+                                                                          "TB")
+        value, unit = float(n), 0
+        while value >= 1024 and unit < len(units) - 1:
+            value, unit = value / 1024, unit + 1
+        text = f"{value:.0f}" if value >= 10 or unit == 0 else f"{value:.1f}".rstrip("0")
+        text = text.rstrip(".")
+        return f"{text.replace('.', ',') if ctx.lang == 'fr' else text} {units[unit]}"
+
+    if used is None:
+        return ""
+    if limit is None:
+        return ctx.say("sync_quota_nolimit", used=size(used))
+    return ctx.say("sync_quota", used=size(used), limit=size(limit))
+
+
+def _cmd_sync_watch(ctx: Context, profile: Any, accounts: list[Any]) -> int:
+    """``sync --watch``: push (IDLE) for every account until Ctrl-C; network losses are retried."""
+    import concurrent.futures
+
+    from app.events import SyncFinished, WatchStateChanged
+    from app.services.sync_runner import SyncRunner
+
+    def on_state(event: WatchStateChanged) -> None:
+        if event.state == "disconnected":
+            print(ctx.say("watch_retry", address=event.account, error=event.error,
+                          delay=f"{event.retry_in:.0f}"), file=sys.stderr, flush=True)
+        elif event.state == "idle":
+            print(ctx.say("watch_idle", address=event.account), flush=True)
+
+    def on_finished(event: SyncFinished) -> None:
+        if event.new or event.changed or event.removed:
+            print(ctx.say("sync_done", address=event.account, new=event.new,
+                          changed=event.changed, removed=event.removed, bodies="—", broken=""),
+                  flush=True)
+
+    unsubscribe = [profile.events.subscribe(WatchStateChanged, on_state),
+                   profile.events.subscribe(SyncFinished, on_finished)]
+    runner = SyncRunner(profile.sync)
+    handles = runner.watch_all(accounts)
+    worst = 0
+    try:
+        # Short waits so that Ctrl+C is seen at once on the main thread.
+        while any(h.running for h in handles):
+            concurrent.futures.wait([h.future for h in handles], timeout=0.5,
+                                    return_when=concurrent.futures.FIRST_EXCEPTION)
+            if any(h.future.done() and h.future.exception() for h in handles):
+                break
+    except KeyboardInterrupt:
+        print(ctx.say("watch_stopped"), file=sys.stderr)
+    finally:
+        for handle in handles:
+            handle.stop()
+        for handle in handles:
+            error = handle.future.exception()
+            if isinstance(error, UserFacingError):
+                print(ctx.say("sync_failed", address=handle.account, error=error.text(ctx.lang)),
+                      file=sys.stderr)
+                worst = max(worst, error.exit_code)
+        runner.shutdown()
+        for undo in unsubscribe:
+            undo()
+    return worst
+
+
 def _cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
     if args.watch:
-        # IDLE push is not there yet: same wording as every other missing command.
-        return _not_yet("sync --watch")(args, ctx)
+        with _open(ctx, create=False) as profile:
+            accounts = (
+                [profile.accounts.get(args.account)] if args.account else profile.accounts.list()
+            )
+            if not accounts:
+                print(ctx.say("no_accounts"))
+                return 0
+            return _cmd_sync_watch(ctx, profile, accounts)
     worst = 0
     with _open(ctx, create=False) as profile:
         accounts = (
@@ -387,6 +460,10 @@ def _cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
             print(ctx.say("sync_done", address=account.address, new=report.new,
                           changed=report.changed, removed=report.removed, bodies=report.bodies,
                           broken=broken))
+            if report.quota is not None:
+                quota = _quota_text(ctx, report.quota.storage_used, report.quota.storage_limit)
+                if quota:
+                    print(quota)
     return worst
 
 
@@ -682,7 +759,8 @@ def _cmd_whitelist_refresh(args: argparse.Namespace, ctx: Context) -> int:
             result = asyncio.run(profile.whitelist.refresh_from_url(args.url, ca_file=ca_file))
     print(
         f"Liste blanche du {result.generated_at:%d/%m/%Y} chargée : {result.domain_count} "
-        f"domaines, somme de contrôle SHA-256 vérifiée ({result.source})."
+        f"domaines ({result.entry_count} entrées), somme de contrôle SHA-256 vérifiée "
+        f"({result.source})."
     )
     for warning in result.warnings:
         print(f"Remarque : {warning}", file=sys.stderr)

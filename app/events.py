@@ -70,6 +70,19 @@ class SyncFinished(Event):
     removed: int
 
 
+@dataclass(frozen=True)
+class WatchStateChanged(Event):
+    """Push sync (IDLE) of an account: "connecting", "syncing", "idle", "disconnected" (then
+    ``retry_in`` s before the next attempt, ``failures`` in a row, ``error`` in French) or
+    "stopped"."""
+
+    account: str
+    state: str
+    failures: int = 0
+    retry_in: float = 0.0
+    error: str = ""
+
+
 E = TypeVar("E", bound=Event)
 
 

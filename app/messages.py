@@ -39,6 +39,17 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "downloaded{broken}.",
     ),
     "sync_broken": (" dont {count} mal formé(s)", ", {count} malformed"),
+    "sync_quota": ("Quota : {used} sur {limit}", "Quota: {used} of {limit}"),
+    "sync_quota_nolimit": ("Quota : {used} utilisés", "Quota: {used} used"),
+    "watch_idle": (
+        "{address} : en attente de nouveaux messages (Ctrl+C pour arrêter).",
+        "{address}: waiting for new messages (Ctrl+C to stop).",
+    ),
+    "watch_retry": (
+        "{address} : connexion perdue ({error}) ; nouvelle tentative dans {delay} s.",
+        "{address}: connection lost ({error}); retrying in {delay} s.",
+    ),
+    "watch_stopped": ("Surveillance arrêtée.", "Watch stopped."),
     "sync_failed": ("{address} : {error}", "{address}: {error}"),
     "no_results": ("Aucun message trouvé.", "No message found."),
     "message_missing": (

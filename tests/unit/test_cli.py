@@ -151,9 +151,9 @@ def test_usage_errors_exit_2(cli: Any) -> None:
 
 
 def test_english(cli: Any) -> None:
-    result = cli("--lang", "en", "sync", "--watch")
+    result = cli("--lang", "en", "directory", "import", "f.txt")
     assert result.code == 2
-    assert result.err == "“sync --watch” is not available yet in this version.\n"
+    assert result.err == "“directory import” is not available yet in this version.\n"
     assert cli("--lang", "en", "account", "list").out == "No account.\n"
     assert cli("--lang", "en", "account", "add").err.startswith("Invalid command line")
 
@@ -161,18 +161,6 @@ def test_english(cli: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "name"),
     [
-        (["sync", "--account", "a@b.fr", "--watch"], "sync --watch"),
-        (["send", "--from", "a@b.fr", "--to", "c@d.fr", "--to", "e@f.fr", "--request-mdn"], "send"),
-        (
-            ["send", "--from", "a@b.fr", "--to", "c@d.fr", "--attach", "x", "y", "--cda", "z"],
-            "send",
-        ),
-        (["outbox", "list", "--json"], "outbox list"),
-        (["outbox", "retry", "7"], "outbox retry"),
-        (["whitelist", "refresh", "--url", "https://x"], "whitelist refresh"),
-        (["whitelist", "check", "a@b.fr", "c@d.fr", "--json"], "whitelist check"),
-        (["xdm", "pack", "--cda", "a.xml", "b.xml", "--pdf", "a.pdf", "-o", "o.zip"], "xdm pack"),
-        (["xdm", "inspect", "o.zip", "--json"], "xdm inspect"),
         (["directory", "import", "f.txt"], "directory import"),
         (["directory", "search", "--name", "x", "--type", "per", "--json"], "directory search"),
         (["audit", "export", "--since", "2026-01-01", "--csv", "a.csv"], "audit export"),
@@ -218,9 +206,9 @@ def test_key_file_readable_by_others(cli: Any, tmp_path: Path) -> None:
 
 
 def test_traceback_only_with_verbose(cli: Any) -> None:
-    quiet = cli("sync", "--watch")
+    quiet = cli("directory", "import", "f.txt")
     assert "Traceback" not in quiet.err
-    loud = cli("-v", "sync", "--watch")
+    loud = cli("-v", "directory", "import", "f.txt")
     assert "Traceback" in loud.err and loud.code == 2
 
 

@@ -1,0 +1,1 @@
+"""SMTP submission (aiosmtplib): TLS, SASL inside TLS, DSN, per-recipient outcomes."""
