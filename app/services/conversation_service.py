@@ -1,8 +1,9 @@
 """Patient conversations: the domain rules applied to the mail sent and received.
 
-The repository is injected (``ConversationRepository``). ``InMemoryConversationRepository`` is
-the only implementation for now and serves the tests; the store-backed one comes with the store's
-conversation table.
+The repository is injected (``ConversationRepository``): ``app.store.conversation_store`` keeps
+them in the encrypted store (the composition root wires it, with the outbox consulting
+``for_outgoing`` before queueing and the receipt service feeding ``on_incoming``);
+``InMemoryConversationRepository`` serves the pure tests.
 """
 
 from __future__ import annotations
@@ -161,6 +162,31 @@ class ConversationService:
         check_can_send(conversation, opposed=self._is_opposed(conversation.patient_ins))
         check_patient_message_size(size_bytes)
         return conversation
+
+    def for_outgoing(
+        self, *, mailbox: str, patient_address: str, refs: tuple[str, ...] = ()
+    ) -> Conversation:
+        """The conversation a message to ``patient_address`` belongs to, checked (ECO.2.2.6).
+
+        A reply (``refs``) stays in its conversation, which must still be open; otherwise the open
+        conversation with this patient, or a new one opened by the professional. A patient whose
+        last conversation was blocked (opposition, account closed, unknown) is refused, as is a
+        patient who opposes exchanges. Raises ConversationError (French).
+        """
+        conversation = self._repository.find_by_message_ids(mailbox, refs) if refs else None
+        if conversation is not None:
+            check_can_send(conversation, opposed=self._is_opposed(conversation.patient_ins))
+            return conversation
+        latest = self._repository.find_latest(mailbox, patient_address)
+        if latest is not None and latest.state is ConversationState.BLOCKED:
+            check_can_send(latest, opposed=self._is_opposed(latest.patient_ins))
+        current = self._repository.find_open(mailbox, patient_address)
+        if current is not None:
+            check_can_send(current, opposed=self._is_opposed(current.patient_ins))
+            return current
+        address = parse_address(patient_address)
+        # The address was accepted by the whitelist check, i.e. built from a valid INS matricule.
+        return self.start(address.local_part.upper(), ins_qualified=True, mailbox=mailbox)
 
     def record_sent(self, conversation_id: str, message_id: str) -> Conversation:
         conversation = self._require(conversation_id).with_message(message_id)

@@ -39,6 +39,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -47,13 +48,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.domain.account import Account
-from app.domain.address import parse_address
+from app.domain.address import is_patient_address, parse_address
+from app.domain.audit import AuditAction, AuditActor, AuditFailure
+from app.domain.conversation import Conversation
 from app.domain.outgoing import (
     DEFAULT_UNDO_SECONDS,
     MAX_ATTEMPTS,
     Attachment,
     OutboxState,
     OutgoingMessage,
+    RecipientKind,
     RecipientStatus,
     SendRefusedError,
     SentFiling,
@@ -62,11 +66,13 @@ from app.domain.outgoing import (
     retry_delay,
 )
 from app.domain.xdm import XdmInputDocument
-from app.errors import InvalidInputError, UserFacingError
+from app.errors import AuthenticationError, InvalidInputError, UserFacingError
 from app.events import Event, EventBus
 from app.protocols.mime.builder import build_message, with_xdm
 from app.protocols.smtp.submission import RecipientOutcome, SmtpError, SubmissionOutcome
 from app.protocols.xdm.packer import pack_xdm
+from app.services.audit_service import AuditService, failure_from_exception
+from app.services.conversation_service import ConversationService
 from app.services.whitelist_service import WhitelistService
 from app.store.account_store import AccountStore
 from app.store.outbox_store import DraftStore, OutboxItem, OutboxStore, SendSettingsStore
@@ -105,6 +111,29 @@ class OutboxItemRetrying(Event):
 class OutboxItemFailed(Event):
     item_id: int
     reason: str
+
+
+_ENHANCED_CODE = re.compile(r"^\s*([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
+
+
+def reply_status(code: int | None, text: str = "") -> str | None:
+    """``550 5.1.1``: the reply code and its enhanced code, never the server's free text (it
+    echoes addresses), for the audit trail."""
+    if code is None:
+        return None
+    match = _ENHANCED_CODE.match(text or "")
+    if match and match.group(1)[0] == str(code)[0]:
+        return f"{code} {match.group(1)}"
+    return str(code)
+
+
+def send_failure(exc: BaseException) -> AuditFailure:
+    code = getattr(exc, "code", None)
+    if isinstance(exc, AuthenticationError):
+        return AuditFailure.AUTHENTICATION
+    if isinstance(code, int) and 400 <= code < 600:
+        return AuditFailure.SERVER_REFUSED
+    return failure_from_exception(exc)
 
 
 # --- collaborators --------------------------------------------------------------------------------
@@ -211,7 +240,11 @@ class OutboxService:
         clock: Callable[[], float] = time.time,
         owner: str | None = None,
         is_owner_alive: Callable[[str | None], bool] = owner_alive,
+        audit: AuditService | None = None,
+        conversations: ConversationService | None = None,
     ) -> None:
+        self._audit = audit
+        self._conversations = conversations
         self._store = store
         self.drafts = drafts
         self._settings = send_settings
@@ -254,6 +287,7 @@ class OutboxService:
             )
         everyone = (*request.to, *request.cc, *request.bcc)
         approval = self._whitelist.approve(everyone, confirmed=request.confirmed_exceptions)
+        conversations = self._patient_conversations(account, everyone, request)
         message = OutgoingMessage(
             from_address=self._wire_address(account.address),
             from_name=from_name,
@@ -289,9 +323,66 @@ class OutboxService:
             now=now,
         )
         self._whitelist.audit_exceptions(
-            approval, account=account.address, login=account.login, message_id=built.message_id
+            approval,
+            account=account.address,
+            login=account.login,
+            national_id=account.national_id,
+            message_ref=item_id,
         )
+        if self._conversations is not None:
+            for conversation in conversations:
+                if request.end_conversation:
+                    # X-MSS-MES: FIN is in the message (builder); the conversation is closed.
+                    self._conversations.close(conversation.conversation_id, built.message_id)
+                else:
+                    self._conversations.record_sent(
+                        conversation.conversation_id, built.message_id
+                    )
         self._publish(OutboxItemQueued(item_id, built.message_id))
+        return item_id
+
+    def _patient_conversations(
+        self, account: Account, everyone: Sequence[str], request: SendRequest
+    ) -> list[Conversation]:
+        """The conversation of each patient recipient, after its rules (opposition, blocked,
+        closed) allowed the message; raises ConversationError with the French reason."""
+        if self._conversations is None:
+            return []
+        refs = tuple(r for r in (request.in_reply_to, *request.references) if r)
+        return [
+            self._conversations.for_outgoing(
+                mailbox=account.address, patient_address=self._wire_address(address), refs=refs
+            )
+            for address in everyone
+            if is_patient_address(address)
+        ]
+
+    def queue_raw(
+        self,
+        *,
+        account: Account,
+        message_id: str,
+        raw: bytes,
+        recipients: Sequence[str],
+        subject: str = "",
+    ) -> int:
+        """Queue a message built elsewhere (an MDN): same whitelist rule, no DSN requested
+        (a receipt about a receipt would loop), no undo window."""
+        self._whitelist.approve(recipients)
+        now = self._clock()
+        item_id = self._store.enqueue(
+            account_address=account.address,
+            account_login=account.login,
+            message_id=message_id,
+            envelope_from=self._wire_address(account.address),
+            subject=subject,
+            raw=raw,
+            recipients=[(self._wire_address(a), RecipientKind.TO) for a in recipients],
+            not_before=now,
+            now=now,
+            request_dsn=False,
+        )
+        self._publish(OutboxItemQueued(item_id, message_id))
         return item_id
 
     def cancel(self, item_id: int) -> bool:
@@ -381,6 +472,7 @@ class OutboxService:
                 "non confirmé (jamais renvoyé en double).",
             )
             self._publish(OutboxItemSubmitted(item.id, item.message_id, True))
+            self._audit_send(item, account, request="DATA")
             notes.append("recovered-after-end-of-data")
             return await self._file(self._store.get(item.id), notes)
         # Rule 3: no end of data, so the server cannot hold it — unless Sent proves otherwise.
@@ -412,6 +504,34 @@ class OutboxService:
 
     def _account(self, item: OutboxItem) -> Account:
         return self._accounts.get(item.account_address, item.account_login)
+
+    def _audit_send(
+        self,
+        item: OutboxItem,
+        account: Account,
+        *,
+        request: str | None = None,
+        response: str | None = None,
+        failure: AuditFailure | None = None,
+    ) -> None:
+        """One trace per submission attempt (ECO.4.1.1): verbs and reply codes, the number and
+        domains of the recipients; never a subject, a body or a file name."""
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(
+                mailbox=account.address,
+                actor=AuditActor(login=account.login, national_id=account.national_id),
+                action=AuditAction.SEND,
+                request=request,
+                response=response,
+                failure=failure,
+                message_ref=item.id,
+                recipients=[r.address for r in item.recipients],
+            )
+        except UserFacingError:
+            # A trace the audit types refuse must not stop the message; it is logged (no content).
+            _log.warning("audit entry refused for outbox item %d", item.id)
 
     def _transient(
         self, item: OutboxItem, error: UserFacingError, notes: list[str]
@@ -472,12 +592,25 @@ class OutboxService:
             if end_of_data and exc.code is None:
                 # The connection died after the final dot: same as a crash there (rule 2).
                 return await self._recover_submitting(self._store.get(item.id), notes)
+            self._audit_send(
+                item,
+                account,
+                request="AUTH" if isinstance(exc, AuthenticationError) else None,
+                response=reply_status(exc.code, exc.server_text),
+                failure=send_failure(exc),
+            )
             if exc.transient:
                 return self._transient(item, exc, notes)
             self._store.mark_failed(item.id, now=self._clock(), error=exc.message)
             self._publish(OutboxItemFailed(item.id, exc.message))
             return ProcessResult(self._store.get(item.id), exc, tuple(notes))
         except UserFacingError as exc:
+            self._audit_send(
+                item,
+                account,
+                request="AUTH" if isinstance(exc, AuthenticationError) else None,
+                failure=send_failure(exc),
+            )
             self._store.mark_failed(item.id, now=self._clock(), error=exc.message)
             self._publish(OutboxItemFailed(item.id, exc.message))
             return ProcessResult(self._store.get(item.id), exc, tuple(notes))
@@ -493,6 +626,24 @@ class OutboxService:
     ) -> ProcessResult:
         now = self._clock()
         code = outcome.data_code
+        account = self._account(item)
+        if code is not None:
+            self._audit_send(
+                item,
+                account,
+                request="DATA",
+                response=reply_status(code, outcome.data_text),
+                failure=None if 200 <= code < 300 else AuditFailure.SERVER_REFUSED,
+            )
+        else:
+            refused = next((r for r in outcome.recipients if not r.accepted), None)
+            self._audit_send(
+                item,
+                account,
+                request=f"RCPT TO ×{len(outcome.recipients)}",
+                response=reply_status(refused.code, refused.text) if refused else None,
+                failure=AuditFailure.RECIPIENT_REFUSED,
+            )
         if code is not None and 200 <= code < 300:
             accepted = [
                 (r.address, RecipientStatus.ACCEPTED, r.code, r.text[:500])

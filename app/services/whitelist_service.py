@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.domain.address import parse_address
+from app.domain.audit import AuditAction, AuditActor
 from app.domain.ins import PATIENT_DOMAIN
 from app.domain.outgoing import SendRefusedError
 from app.domain.whitelist import Whitelist, WhitelistDecision
 from app.errors import InvalidInputError
 from app.protocols.whitelist.fetcher import CHECKSUM_NAME, DownloadedWhitelist, download_whitelist
 from app.protocols.whitelist.parser import parse_whitelist, verify_checksum
+from app.services.audit_service import AuditService
 from app.store.outbox_store import SettingStore
-from app.store.whitelist_store import ExceptionAuditRecord, WhitelistSnapshot, WhitelistStore
+from app.store.whitelist_store import WhitelistSnapshot, WhitelistStore
 
 ALLOW_EXCEPTIONS_SETTING = "whitelist.allow_confirmed_exceptions"
 URL_SETTING = "whitelist.url"
@@ -63,8 +65,10 @@ class WhitelistService:
         settings: SettingStore,
         downloader: Downloader = download_whitelist,
         clock: Callable[[], float] = time.time,
+        audit: AuditService | None = None,
     ) -> None:
         self._store = store
+        self._audit = audit
         self._settings = settings
         self._download = downloader
         self._clock = clock
@@ -228,16 +232,23 @@ class WhitelistService:
         *,
         account: str,
         login: str,
-        message_id: str | None,
+        message_id: str | None = None,
+        national_id: str | None = None,
+        message_ref: int | None = None,
     ) -> None:
+        """Trace each confirmed exception (spec §1): who, from which mailbox, to which domain.
+
+        The recipient's full address is not kept (app.domain.audit: an address may be health
+        data); ``message_ref`` is the outbox item. ``message_id`` is accepted for callers that
+        only have it and is not stored.
+        """
+        if self._audit is None or not approval.exceptions:
+            return
         for decision in approval.exceptions:
-            self._store.record_exception(
-                ExceptionAuditRecord(
-                    at=self._clock(),
-                    account=account,
-                    login=login,
-                    recipient=decision.address,
-                    reason=decision.reason,
-                    message_id=message_id,
-                )
+            self._audit.record(
+                mailbox=account,
+                actor=AuditActor(login=login, national_id=national_id),
+                action=AuditAction.WHITELIST_EXCEPTION,
+                message_ref=message_ref,
+                recipients=[decision.parsed.ascii if decision.parsed else decision.address],
             )

@@ -154,6 +154,18 @@ class OutboxStore:
 
         return self._db.call(read)
 
+    def find_by_message_id(self, message_id: str) -> OutboxItem | None:
+        """The item sent with this Message-ID (receipts link back to it)."""
+
+        def read(conn: Connection) -> OutboxItem | None:
+            row = conn.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM outbox_item WHERE message_id = ?",
+                (message_id.strip(),),
+            ).fetchone()
+            return _item(conn, row) if row is not None else None
+
+        return self._db.call(read)
+
     def due(self, now: float) -> list[int]:
         rows = self._db.query(
             "SELECT id FROM outbox_item WHERE state IN ('queued', 'retry_wait') "

@@ -1,12 +1,12 @@
-"""The last good whitelist (verified, parsed once before being kept) and the audit of confirmed
-exceptions. Only a list that passed its checksum and parsed is ever written here, so a failed
-refresh leaves the previous list in force."""
+"""The last good whitelist (verified, parsed once before being kept). Only a list that passed its
+checksum and parsed is ever written here, so a failed refresh leaves the previous list in force.
+Confirmed exceptions are traced in the audit trail (``AuditService``, migration 0008)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.store.database import Connection, Database
+from app.store.database import Database
 
 
 @dataclass(frozen=True)
@@ -17,16 +17,6 @@ class WhitelistSnapshot:
     generated_at: str
     fetched_at: float
     domain_count: int
-
-
-@dataclass(frozen=True)
-class ExceptionAuditRecord:
-    at: float
-    account: str
-    login: str
-    recipient: str
-    reason: str
-    message_id: str | None
 
 
 class WhitelistStore:
@@ -63,29 +53,3 @@ class WhitelistStore:
         return WhitelistSnapshot(
             bytes(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4]), int(r[5])
         )
-
-    def record_exception(self, record: ExceptionAuditRecord) -> None:
-        """Audit one confirmed send outside the whitelist (table whitelist_exception_audit)."""
-
-        def insert(conn: Connection) -> None:
-            conn.execute(
-                "INSERT INTO whitelist_exception_audit (at, account, login, recipient, reason, "
-                "message_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    record.at,
-                    record.account,
-                    record.login,
-                    record.recipient,
-                    record.reason,
-                    record.message_id,
-                ),
-            )
-
-        self._db.write(insert)
-
-    def exceptions(self) -> list[ExceptionAuditRecord]:
-        rows = self._db.query(
-            "SELECT at, account, login, recipient, reason, message_id "
-            "FROM whitelist_exception_audit ORDER BY id"
-        )
-        return [ExceptionAuditRecord(float(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]

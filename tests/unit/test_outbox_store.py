@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.account import Account, AuthMethod, Endpoint, MailboxKind, TlsMode
+from app.domain.audit import AuditAction, AuditFailure, AuditOutcome
 from app.domain.outgoing import (
     Attachment,
     OutboxState,
@@ -27,12 +28,15 @@ from app.domain.outgoing import (
 from app.executors import database_executor
 from app.protocols.smtp.submission import (
     RecipientOutcome,
+    SmtpAuthError,
     SmtpUnreachableError,
     SubmissionOutcome,
 )
+from app.services.audit_service import AuditService
 from app.services.outbox_service import OutboxService, SendRequest
 from app.services.whitelist_service import WhitelistService
 from app.store.account_store import AccountStore, InMemorySecretStore
+from app.store.audit_store import AuditStore
 from app.store.database import Database
 from app.store.outbox_store import (
     DraftStore,
@@ -121,6 +125,7 @@ class World:
     clock: Clock
     settings: SendSettingsStore
     dead_owners: set[str]
+    audit: AuditService
 
 
 def _account(display_name: str | None = "Dr Jean MARTIN") -> Account:
@@ -144,7 +149,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     settings = SettingStore(database=db)
     clock = Clock()
     wl_store = WhitelistStore(database=db)
-    whitelist = WhitelistService(store=wl_store, settings=settings, clock=clock)
+    audit = AuditService(store=AuditStore(database=db))
+    whitelist = WhitelistService(store=wl_store, settings=settings, clock=clock, audit=audit)
     generated = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     xml = whitelist_file.build_xml(
         whitelist_file.sandbox_domains("CN=test", generated), generated
@@ -167,9 +173,11 @@ def world(tmp_path: Path) -> Iterator[World]:
         clock=clock,
         owner="this-host:1:me",
         is_owner_alive=lambda owner: owner is not None and owner not in dead,
+        audit=audit,
     )
     yield World(
-        db, outbox, store, whitelist, wl_store, submitter, sent, clock, send_settings, dead
+        db, outbox, store, whitelist, wl_store, submitter, sent, clock, send_settings, dead,
+        audit,
     )
     db.close()
     executor.shutdown()
@@ -361,9 +369,10 @@ def test_confirmed_exception_needs_the_admin_setting_and_is_audited(world: World
     with pytest.raises(SendRefusedError):  # allowed, but this address was not confirmed
         world.outbox.queue(_request(to=(outsider,)))
     item_id = world.outbox.queue(_request(to=(outsider,), confirmed_exceptions=(outsider,)))
-    audit = world.whitelist_store.exceptions()
-    assert [(a.recipient, a.account, a.message_id) for a in audit] == [
-        (outsider, SENDER, world.store.get(item_id).message_id)
+    audit = [e for e in world.audit.entries() if e.action is AuditAction.WHITELIST_EXCEPTION]
+    # The trail keeps the recipient's domain, never the full address (app.domain.audit).
+    assert [(a.mailbox, a.message_ref, a.recipient_count, a.recipient_domains) for a in audit] == [
+        (SENDER, item_id, 1, ("autre-etablissement.mssante.fr",))
     ]
     # A look-alike is never an exception, confirmed or not.
     lookalike = "x@cabinet-rivоli.estafette-demo.mssante.fr"
@@ -518,3 +527,37 @@ def test_cli_whitelist_check_without_a_list(tmp_path: Path) -> None:
     assert not decisions[BERNARD]["allowed"]
     assert "Aucune liste blanche" in decisions[BERNARD]["reason"]
     assert decisions[PATIENT]["allowed"]  # a valid INS needs no list (ECO.2.2.6)
+
+
+# --- audit of submissions (ECO.4.1.1) ---------------------------------------------------------
+
+
+def test_a_send_is_audited_with_verbs_codes_and_domains_only(world: World) -> None:
+    """ECO.4.1.1: who, which mailbox, DATA and its reply code, recipient count and domains."""
+    world.submitter.refuse[UNKNOWN] = (550, "5.1.1 User unknown")
+    item_id = world.outbox.queue(_request(to=(BERNARD, UNKNOWN), cc=(PETIT,)), undo_seconds=0)
+    asyncio.run(world.outbox.process(item_id))
+    sends = [e for e in world.audit.entries() if e.action is AuditAction.SEND]
+    assert [
+        (e.mailbox, e.outcome, e.request, e.response, e.recipient_count, e.recipient_domains,
+         e.message_ref)
+        for e in sends
+    ] == [
+        (SENDER, AuditOutcome.SUCCESS, "DATA", "250 2.0.0", 3,
+         (BERNARD.split("@")[1], PETIT.split("@")[1]), item_id)
+    ]  # fmt: skip
+
+
+def test_refused_and_unauthenticated_sends_are_audited_as_failures(world: World) -> None:
+    world.submitter.refuse[BERNARD] = (550, "5.1.1 User unknown")
+    refused = world.outbox.queue(_request(), undo_seconds=0)
+    asyncio.run(world.outbox.process(refused))
+    world.submitter.refuse.clear()
+    world.submitter.fail_with = SmtpAuthError("535 5.7.8 Authentication failed", 535)
+    denied = world.outbox.queue(_request(subject="Autre"), undo_seconds=0)
+    asyncio.run(world.outbox.process(denied))
+    sends = [e for e in world.audit.entries() if e.action is AuditAction.SEND]
+    assert [(e.message_ref, e.failure, e.request, e.response) for e in sends] == [
+        (refused, AuditFailure.RECIPIENT_REFUSED, "RCPT TO ×1", "550 5.1.1"),
+        (denied, AuditFailure.AUTHENTICATION, "AUTH", "535"),
+    ]

@@ -18,7 +18,7 @@ import contextlib
 import re
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiosmtplib
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
@@ -29,7 +29,8 @@ from app.errors import (
     ServerUnreachableError,
     UserFacingError,
 )
-from app.protocols.tls import client_context
+from app.protocols.sasl import TokenSource, smtp_xoauth2_login
+from app.protocols.tls import CertificateLoader, client_context
 
 _QUEUE_ID = re.compile(r"queued as ([0-9A-Za-z]+)", re.IGNORECASE)
 
@@ -76,14 +77,21 @@ class SmtpAuthError(SmtpError, AuthenticationError):
 
 @dataclass(frozen=True)
 class SmtpAccount:
+    """Where and how to submit. Credentials, one of: ``password`` (PLAIN/LOGIN inside TLS),
+    ``token_source`` (SASL XOAUTH2 with a Pro Santé Connect token), ``client_certificate`` (the
+    APP box's certificate in the TLS handshake is the credential: no AUTH command)."""
+
     host: str
     port: int
     implicit_tls: bool
     login: str
-    password: str
+    password: str = field(default="", repr=False)
     ca_file: str | None = None
     timeout: float = 60.0
     local_hostname: str = "estafette.localhost"
+    token_source: TokenSource | None = field(default=None, repr=False)
+    client_certificate: CertificateLoader | None = field(default=None, repr=False)
+    crl_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,10 @@ class SmtpSubmitter:
         on_end_of_data: Callable[[], Awaitable[None]] | None = None,
     ) -> SubmissionOutcome:
         account = self._account
-        context = client_context(account.ca_file)
+        # The shared TLS policy (IGC-Santé anchors + the account's CA, CRLs, TLS >= 1.2).
+        context = client_context(
+            account.ca_file, client_cert=account.client_certificate, crl_files=account.crl_files
+        )
         smtp = aiosmtplib.SMTP(
             hostname=account.host,
             port=account.port,
@@ -281,7 +292,11 @@ class SmtpSubmitter:
         if ssl_object is None or ssl_object.version() not in ("TLSv1.2", "TLSv1.3"):
             raise _tls_error()
         methods = smtp.server_auth_methods
-        if "plain" in methods:
+        if account.token_source is not None:
+            await smtp_xoauth2_login(smtp, account.login, account.token_source)
+        elif account.client_certificate is not None:
+            pass  # the certificate presented in the handshake authenticates the APP box
+        elif "plain" in methods:
             await smtp.auth_plain(account.login, account.password)
         elif "login" in methods:
             await smtp.auth_login(account.login, account.password)

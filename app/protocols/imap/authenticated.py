@@ -1,0 +1,99 @@
+"""IMAP sessions for accounts that do not log in with a password (ECO.1.2.1, APP boxes).
+
+``AuthenticatedImapConnection`` is an ``ImapConnection`` whose TLS handshake carries the APP box's
+client certificate (then SASL EXTERNAL), or whose login is SASL XOAUTH2 with a Pro Santé Connect
+token (``app.protocols.sasl``: on a 401 challenge, one refresh and one retry). Everything after
+the login (capabilities, ENABLE, the sync commands) is the base class's own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from imapclient import IMAPClient
+
+from app.domain.account import Endpoint, TlsMode
+from app.errors import UserFacingError
+from app.protocols import sasl
+from app.protocols.imap.connection import ImapConnection
+from app.protocols.tls import CertificateLoader, client_context
+
+
+class AuthenticatedImapConnection(ImapConnection):
+    def __init__(
+        self,
+        *,
+        endpoint: Endpoint,
+        ca_file: str | None = None,
+        client_certificate: CertificateLoader | None = None,
+        token_source: sasl.TokenSource | None = None,
+        token_loop: asyncio.AbstractEventLoop | None = None,
+        timeout: float = 30.0,
+        name: str = "imap",
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint=endpoint, ca_file=ca_file, timeout=timeout, name=name, executor=executor
+        )
+        if token_source is not None and token_loop is None:
+            raise ValueError("a token source needs the event loop it lives on")
+        self._client_certificate = client_certificate
+        self._token_source = token_source
+        self._token_loop = token_loop
+
+    def connect(self) -> None:
+        if self._client_certificate is None:
+            super().connect()
+            return
+        certificate = self._client_certificate
+
+        def run() -> None:
+            # Same policy as the base class (app.protocols.tls), plus the client certificate.
+            context = client_context(self._ca_file, client_cert=certificate)
+            implicit = self.endpoint.tls is TlsMode.IMPLICIT
+            client = IMAPClient(
+                self.endpoint.host,
+                self.endpoint.port,
+                ssl=implicit,
+                ssl_context=context if implicit else None,
+                timeout=self._timeout,
+            )
+            if not implicit:
+                if not client.has_capability("STARTTLS"):
+                    client.shutdown()
+                    raise UserFacingError(
+                        f"Le serveur IMAP {self.endpoint} ne propose pas STARTTLS ; connexion "
+                        "refusée.",
+                        message_en=f"The IMAP server {self.endpoint} does not offer STARTTLS; "
+                        "connection refused.",
+                    )
+                client.starttls(context)
+            self._client = client
+            self._tls = True
+
+        self._run(run)
+
+    def login(self, login: str, password: str) -> None:
+        """LOGIN for password accounts; otherwise the SASL exchange stands in for LOGIN and the
+        base class does the rest (capabilities after login, ENABLE QRESYNC/CONDSTORE)."""
+        if self._client_certificate is None and self._token_source is None:
+            super().login(login, password)
+            return
+        client = self.client
+        certificate, source, loop = self._client_certificate, self._token_source, self._token_loop
+
+        def sasl_login(user: str, _password: str) -> Any:
+            if source is not None and loop is not None:
+                sasl.imap_xoauth2_login_blocking(client, user, source, loop)
+            elif certificate is not None:
+                sasl.imap_external_login(client)
+            return None
+
+        # An instance attribute shadows IMAPClient.login for this one session only.
+        client.login = sasl_login
+        try:
+            super().login(login, password)
+        finally:
+            del client.login

@@ -1,0 +1,183 @@
+"""Receipts about sent messages, incoming messages already handled, and read-receipt requests
+(migration 0008), in the encrypted store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.store.database import Connection, Database
+
+
+@dataclass(frozen=True)
+class ReceiptRecord:
+    item_id: int
+    recipient: str
+    kind: str  # "dsn" | "mdn"
+    status: str  # delivered, failed, delayed, processed, displayed, deleted, integration_error
+    received_at: float
+    rfc_status: str | None = None
+    error_code: int | None = None
+    error_label: str | None = None
+    receipt_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MdnRequestRecord:
+    id: int
+    account_address: str
+    account_login: str
+    message_ref: int | None
+    original_message_id: str
+    notify_address: str
+    state: str  # queued, pending, declined, failed
+    reason: str
+    outbox_item_id: int | None
+    created_at: float
+
+
+_RECEIPT_COLUMNS = (
+    "item_id, recipient, kind, status, received_at, rfc_status, error_code, error_label, "
+    "receipt_message_id"
+)
+_MDN_COLUMNS = (
+    "id, account_address, account_login, message_ref, original_message_id, notify_address, "
+    "state, reason, outbox_item_id, created_at"
+)
+
+
+class ReceiptStore:
+    def __init__(self, *, database: Database) -> None:
+        self._db = database
+
+    # --- incoming messages handled once ----------------------------------------------------
+
+    def claim_incoming(self, message_ref: int, *, now: float) -> bool:
+        """Mark ``message_ref`` handled; False when it already was (one handling per message)."""
+
+        def run(conn: Connection) -> bool:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO incoming_processed (message_ref, processed_at) "
+                "VALUES (?, ?)",
+                (message_ref, now),
+            )
+            return bool(cursor.rowcount)
+
+        return self._db.write(run)
+
+    def is_handled(self, message_ref: int) -> bool:
+        return bool(
+            self._db.query(
+                "SELECT 1 FROM incoming_processed WHERE message_ref = ?", (message_ref,)
+            )
+        )
+
+    # --- receipts ---------------------------------------------------------------------------
+
+    def add_receipt(self, record: ReceiptRecord) -> None:
+        self._db.write(
+            lambda conn: conn.execute(
+                f"INSERT OR IGNORE INTO outbox_receipt ({_RECEIPT_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.item_id,
+                    record.recipient,
+                    record.kind,
+                    record.status,
+                    record.received_at,
+                    record.rfc_status,
+                    record.error_code,
+                    record.error_label,
+                    record.receipt_message_id,
+                ),
+            )
+        )
+
+    def receipts(self, item_id: int) -> list[ReceiptRecord]:
+        rows = self._db.query(
+            f"SELECT {_RECEIPT_COLUMNS} FROM outbox_receipt WHERE item_id = ? ORDER BY id",
+            (item_id,),
+        )
+        return [
+            ReceiptRecord(
+                item_id=int(r[0]),
+                recipient=str(r[1]),
+                kind=str(r[2]),
+                status=str(r[3]),
+                received_at=float(r[4]),
+                rfc_status=r[5],
+                error_code=r[6],
+                error_label=r[7],
+                receipt_message_id=r[8],
+            )
+            for r in rows
+        ]
+
+    # --- read-receipt requests --------------------------------------------------------------
+
+    def add_mdn_request(
+        self,
+        *,
+        account_address: str,
+        account_login: str,
+        message_ref: int | None,
+        original_message_id: str,
+        notify_address: str,
+        state: str,
+        reason: str,
+        now: float,
+    ) -> int | None:
+        """Record a request; None when this message's request is already known."""
+
+        def run(conn: Connection) -> int | None:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO mdn_request (account_address, account_login, message_ref, "
+                "original_message_id, notify_address, state, reason, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account_address,
+                    account_login,
+                    message_ref,
+                    original_message_id,
+                    notify_address,
+                    state,
+                    reason,
+                    now,
+                ),
+            )
+            return int(cursor.lastrowid) if cursor.rowcount else None
+
+        return self._db.write(run)
+
+    def set_mdn_state(
+        self, request_id: int, state: str, *, reason: str, outbox_item_id: int | None = None
+    ) -> None:
+        self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE mdn_request SET state = ?, reason = ?, "
+                "outbox_item_id = COALESCE(?, outbox_item_id) WHERE id = ?",
+                (state, reason, outbox_item_id, request_id),
+            )
+        )
+
+    def mdn_requests(self, state: str | None = None) -> list[MdnRequestRecord]:
+        if state is None:
+            rows = self._db.query(f"SELECT {_MDN_COLUMNS} FROM mdn_request ORDER BY id")
+        else:
+            rows = self._db.query(
+                f"SELECT {_MDN_COLUMNS} FROM mdn_request WHERE state = ? ORDER BY id", (state,)
+            )
+        return [
+            MdnRequestRecord(
+                id=int(r[0]),
+                account_address=str(r[1]),
+                account_login=str(r[2]),
+                message_ref=r[3],
+                original_message_id=str(r[4]),
+                notify_address=str(r[5]),
+                state=str(r[6]),
+                reason=str(r[7]),
+                outbox_item_id=r[8],
+                created_at=float(r[9]),
+            )
+            for r in rows
+        ]
