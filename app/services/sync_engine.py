@@ -15,27 +15,51 @@ One pass (``sync_account``):
 Every batch is one transaction and (folder, uid) is unique, so a pass killed at any point resumes
 without loss or duplicate: folder counters are written only once a folder's header pass is done.
 Cancellation: a token checked between batches (and it can cut the socket).
+
+QRESYNC (RFC 7162) when the server offers it: ``SELECT folder (QRESYNC (uidvalidity modseq
+known-uids))`` returns the expunged uids and the changed flags in that one round trip; the
+CONDSTORE / UID SEARCH diff stays as the fallback (``use_qresync=False`` forces it).
+The quota (GETQUOTAROOT INBOX) is read once per pass when the server offers QUOTA.
+
+``watch`` keeps an account in step by push: IDLE on INBOX, an incremental pass on each change,
+IDLE re-issued before the server's 30-minute limit, reconnection with exponential backoff and
+jitter after a network failure (which never leaves the watch: ECO.1.2.3).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.account import Account, AuthMethod
-from app.errors import ServerUnreachableError, UserCancelled, UserFacingError
+from app.errors import (
+    AuthenticationError,
+    ServerUnreachableError,
+    UserCancelled,
+    UserFacingError,
+)
 from app.events import (
     EventBus,
     FolderSyncProgress,
     MessagesChanged,
     MessagesStored,
     SyncFinished,
+    WatchStateChanged,
 )
-from app.protocols.imap.connection import ImapConnection, ImapProtocolError, ListedFolder
+from app.protocols.imap.connection import (
+    ImapConnection,
+    ImapProtocolError,
+    ListedFolder,
+    Quota,
+)
 from app.protocols.mime.index_text import extract, parse_header_block
 from app.store.message_store import (
     AttachmentInfo,
@@ -45,6 +69,7 @@ from app.store.message_store import (
     HeaderRecord,
     MessageStore,
     PendingChange,
+    QuotaState,
 )
 
 _log = logging.getLogger(__name__)
@@ -52,6 +77,12 @@ _log = logging.getLogger(__name__)
 HEADER_FIELDS = "FROM TO CC SUBJECT DATE MESSAGE-ID CONTENT-TYPE X-MSS-CODECDA"
 HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]"
 MAX_PENDING_ATTEMPTS = 5
+# RFC 2177: servers may drop an IDLE after 30 minutes of silence; re-issue it before that.
+IDLE_RENEW_SECONDS = 29 * 60
+# Without IDLE, how often ``watch`` polls.
+POLL_SECONDS = 5 * 60
+# Push responses that mean "the mailbox changed" (VANISHED replaces EXPUNGE under QRESYNC).
+_CHANGE_RESPONSES = frozenset({"EXISTS", "EXPUNGE", "FETCH", "VANISHED"})
 
 ConnectionFactory = Callable[[Account], ImapConnection]
 PasswordLookup = Callable[[Account], str | None]
@@ -80,8 +111,20 @@ class CancelToken:
         if self._event.is_set():
             raise UserCancelled()
 
-    def on_cancel(self, callback: Callable[[], None]) -> None:
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, woken early by cancel(); True when cancelled."""
+        return self._event.wait(max(0.0, seconds))
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` on cancel(); returns a function that unregisters it (a long watch
+        reconnects many times: its old connections' callbacks must not pile up)."""
         self._on_cancel.append(callback)
+
+        def remove() -> None:
+            if callback in self._on_cancel:
+                self._on_cancel.remove(callback)
+
+        return remove
 
 
 @dataclass
@@ -95,6 +138,9 @@ class SyncReport:
     broken: int = 0
     replayed: int = 0
     skipped_folders: list[str] = field(default_factory=list)
+    quota: QuotaState | None = None
+    # Commands sent during the pass (each one a round trip), login included.
+    round_trips: int = 0
 
 
 def default_connection(account: Account) -> ImapConnection:
@@ -144,6 +190,7 @@ class SyncEngine:
         header_batch: int = 500,
         body_batch: int = 200,
         body_batch_bytes: int = 16 * 1024 * 1024,
+        use_qresync: bool = True,
     ) -> None:
         self._store = store
         self._events = events
@@ -152,6 +199,9 @@ class SyncEngine:
         self._header_batch = header_batch
         self._body_batch = body_batch
         self._body_batch_bytes = body_batch_bytes
+        # False forces the CONDSTORE / UID-diff path even on a QRESYNC server (tests, servers
+        # with a broken QRESYNC).
+        self._use_qresync = use_qresync
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -182,22 +232,138 @@ class SyncEngine:
         """One full pass over ``account``; returns what changed."""
         token = cancel or CancelToken()
         token.check()
-        account_id = self._store.account_id(account.address, account.login)
+        self._store.account_id(account.address, account.login)  # unknown account: clear error
         conn = self.open_connection(account)
-        token.on_cancel(conn.abort)
+        forget = token.on_cancel(conn.abort)
+        try:
+            return self.sync_with(conn, account, cancel=token)
+        finally:
+            forget()
+            conn.close()
+
+    def sync_with(self, conn: ImapConnection, account: Account, *,
+                  cancel: CancelToken | None = None) -> SyncReport:
+        """One pass over an open, logged-in connection (``watch`` reuses its IDLE connection)."""
+        token = cancel or CancelToken()
+        account_id = self._store.account_id(account.address, account.login)
         report = SyncReport(account=account.address)
+        before = conn.round_trips
         try:
             self._sync_with(conn, account, account_id, token, report)
         except ServerUnreachableError:
             if token.cancelled:
                 raise UserCancelled() from None
             raise
-        finally:
-            conn.close()
+        report.round_trips = conn.round_trips - before
         self._events.publish(
             SyncFinished(account.address, report.new, report.changed, report.removed)
         )
         return report
+
+    def watch(
+        self,
+        account: Account,
+        *,
+        cancel: CancelToken,
+        folder: str = "INBOX",
+        idle_renew: float = IDLE_RENEW_SECONDS,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Push mode until ``cancel``: a pass, then IDLE on ``folder``; each change pushed by the
+        server (EXISTS, EXPUNGE/VANISHED, FETCH) triggers an incremental pass on the same
+        connection. IDLE is renewed every ``idle_renew`` s (< 30 min, RFC 2177).
+
+        A lost connection (network, server restart, kick) is retried with exponential backoff
+        and full jitter, capped at ``backoff_max``; it is reported as WatchStateChanged events and
+        never raised: the rest of the client keeps working (ECO.1.2.3). A refused login or any
+        other non-network error ends the watch with that error. Returns when cancelled.
+        """
+        jitter = rng or random.Random()
+        failures = 0
+        while not cancel.cancelled:
+            conn: ImapConnection | None = None
+            forget: Callable[[], None] | None = None
+            try:
+                self._state(account, "connecting", failures)
+                conn = self.open_connection(account)
+                forget = cancel.on_cancel(conn.abort)
+                cancel.check()
+                self._state(account, "syncing", failures)
+                self.sync_with(conn, account, cancel=cancel)
+                failures = 0
+                self._idle_loop(conn, account, folder, cancel, idle_renew)
+            except (UserCancelled, AuthenticationError):
+                if cancel.cancelled:
+                    break
+                raise
+            except (ServerUnreachableError, ImapProtocolError) as exc:
+                if cancel.cancelled:
+                    break
+                failures += 1
+                # Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^n)].
+                delay = jitter.uniform(0, min(backoff_max, backoff_base * 2 ** (failures - 1)))
+                _log.info("watch: connection lost (%s); retry %d in %.1f s",
+                          type(exc).__name__, failures, delay)
+                self._state(account, "disconnected", failures, delay=delay,
+                            error=exc.text("fr"))
+                if cancel.wait(delay):
+                    break
+            finally:
+                if forget is not None:
+                    forget()
+                if conn is not None:
+                    conn.close()
+        self._state(account, "stopped", failures)
+
+    def _select_for_idle(self, conn: ImapConnection, account: Account, folder: str,
+                         cancel: CancelToken) -> None:
+        """Select the watched folder; if it changed since the pass (mail came in between),
+        sync again first: IDLE only reports what happens after it starts."""
+        account_id = self._store.account_id(account.address, account.login)
+        for _ in range(3):
+            sel = conn.select(folder, readonly=True)
+            state = self._store.folder(account_id, folder)
+            if state is None or (state.uidnext == sel.uidnext
+                                 and state.highestmodseq == sel.highestmodseq):
+                return
+            self._state(account, "syncing", 0)
+            self.sync_with(conn, account, cancel=cancel)
+        conn.select(folder, readonly=True)
+
+    def _idle_loop(self, conn: ImapConnection, account: Account, folder: str,
+                   cancel: CancelToken, idle_renew: float) -> None:
+        self._select_for_idle(conn, account, folder, cancel)
+        if not conn.has("IDLE"):
+            # No push on this server: poll (a NOOP-cheap pass) every few minutes instead.
+            while not cancel.wait(min(idle_renew, POLL_SECONDS)):
+                self._state(account, "syncing", 0)
+                self.sync_with(conn, account, cancel=cancel)
+            raise UserCancelled()
+        while True:
+            cancel.check()
+            conn.idle_start()
+            self._state(account, "idle", 0)
+            deadline = time.monotonic() + idle_renew
+            changed = False
+            while not changed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                responses = conn.idle_wait(min(left, 60.0))
+                cancel.check()
+                changed = any(len(r) > 1 and (r[1] in _CHANGE_RESPONSES
+                                              or r[0] in _CHANGE_RESPONSES) for r in responses)
+            conn.idle_stop()
+            if changed:
+                self._state(account, "syncing", 0)
+                self.sync_with(conn, account, cancel=cancel)
+                self._select_for_idle(conn, account, folder, cancel)
+
+    def _state(self, account: Account, state: str, failures: int, *, delay: float = 0.0,
+               error: str = "") -> None:
+        self._events.publish(WatchStateChanged(account.address, state, failures, delay, error))
 
     def _sync_with(
         self,
@@ -228,6 +394,23 @@ class SyncEngine:
             except ImapProtocolError:
                 _log.warning("bodies of a folder skipped (server refused)", exc_info=True)
                 report.skipped_folders.append(folder.name)
+        token.check()
+        report.quota = self._sync_quota(conn, account_id)
+
+    def _sync_quota(self, conn: ImapConnection, account_id: int) -> QuotaState | None:
+        """GETQUOTAROOT INBOX when offered, stored per account; a refusal is not fatal."""
+        if not conn.has("QUOTA"):
+            return None
+        try:
+            quota: Quota | None = conn.quota("INBOX")
+        except ImapProtocolError:
+            _log.info("quota not readable on this server", exc_info=True)
+            return None
+        state = None if quota is None else QuotaState(
+            root=quota.root, storage_used=quota.storage_used, storage_limit=quota.storage_limit,
+            messages_used=quota.messages_used, messages_limit=quota.messages_limit)
+        self._store.set_quota(account_id, state)
+        return self._store.quota(account_id) if state is not None else None
 
     @staticmethod
     def _info(folder: ListedFolder) -> FolderInfo:
@@ -298,7 +481,15 @@ class SyncEngine:
         token: CancelToken,
         report: SyncReport,
     ) -> None:
-        sel = conn.select(folder.name)
+        if (self._use_qresync and conn.qresync and folder.uidvalidity is not None
+                and folder.highestmodseq is not None and folder.uidnext is not None):
+            if self._qresync_headers(conn, account, folder, token, report):
+                return
+            # Not resolvable from the QRESYNC answer (UIDVALIDITY changed, counts disagree):
+            # the folder is selected already, the UID diff below settles it.
+            sel = conn.select(folder.name)
+        else:
+            sel = conn.select(folder.name)
         if folder.uidvalidity is not None and folder.uidvalidity != sel.uidvalidity:
             _log.info("UIDVALIDITY changed in a folder: local server copies dropped")
             dropped = self._store.reset_folder(folder.id, sel.uidvalidity)
@@ -320,10 +511,7 @@ class SyncEngine:
         server_uids = set(conn.search_uids(["ALL"])) if sel.exists else set()
         gone = sorted(set(local) - server_uids)
         if gone:
-            removed = self._store.remove_uids(folder.id, gone)
-            report.removed += len(removed)
-            self._events.publish(MessagesChanged(account.address, folder.name,
-                                                 removed_ids=tuple(removed)))
+            self._remove(account, folder, gone, report)
         self._sync_flags(conn, account, folder, sel.highestmodseq, local, server_uids, report)
         new = sorted(server_uids - set(local), reverse=True)
         token.check()
@@ -335,6 +523,82 @@ class SyncEngine:
             highestmodseq=sel.highestmodseq,
             sync_state="headers",
         )
+
+    def _qresync_headers(
+        self,
+        conn: ImapConnection,
+        account: Account,
+        folder: FolderState,
+        token: CancelToken,
+        report: SyncReport,
+    ) -> bool:
+        """RFC 7162 quick resync: SELECT (QRESYNC ...) gives expunges and flag changes at once.
+
+        Nothing changed: that SELECT is the folder's only round trip. New messages cost a
+        UID SEARCH of the uids above the last UIDNEXT, then their header FETCHes. Returns False
+        (nothing written) when the answer cannot settle the folder on its own.
+        """
+        assert folder.uidvalidity is not None and folder.highestmodseq is not None
+        local = self._store.server_uids(folder.id)
+        answer = conn.select_qresync(folder.name, uidvalidity=folder.uidvalidity,
+                                     modseq=folder.highestmodseq, known_uids=local)
+        sel = answer.folder
+        if sel.uidvalidity != folder.uidvalidity or sel.highestmodseq is None:
+            return False
+        if sel.highestmodseq == folder.highestmodseq and sel.uidnext == folder.uidnext \
+                and len(local) == sel.exists and not answer.vanished and not answer.changed:
+            return True
+        gone = sorted(set(answer.vanished) & set(local))
+        if gone:
+            self._remove(account, folder, gone, report)
+        changes: dict[int, frozenset[str]] = {}
+        modseqs: dict[int, int] = {}
+        for uid, (flag_list, modseq) in answer.changed.items():
+            if uid not in local:
+                continue
+            flags = _flags(flag_list) - {"\\Recent"}
+            if flags != local[uid]:
+                changes[uid] = flags
+                if modseq is not None:
+                    modseqs[uid] = modseq
+        self._apply_flag_changes(account, folder, changes, modseqs, report)
+        remaining = set(local) - set(gone)
+        new: list[int] = []
+        start = max([folder.uidnext or 1, *(u + 1 for u in remaining)])
+        if sel.uidnext is None or sel.uidnext > start:
+            # ``n:*`` also matches the highest uid when it is below n: filter.
+            new = sorted((u for u in conn.search_uids(["UID", f"{start}:*"])
+                          if u >= start and u not in remaining), reverse=True)
+        if len(remaining) + len(new) != sel.exists:
+            return False
+        token.check()
+        self._fetch_headers(conn, account, folder, new, token, report)
+        self._store.set_folder_state(
+            folder.id,
+            uidvalidity=sel.uidvalidity,
+            uidnext=sel.uidnext,
+            highestmodseq=sel.highestmodseq,
+            sync_state="headers",
+        )
+        return True
+
+    def _remove(self, account: Account, folder: FolderState, uids: Sequence[int],
+                report: SyncReport) -> None:
+        removed = self._store.remove_uids(folder.id, uids)
+        report.removed += len(removed)
+        self._events.publish(MessagesChanged(account.address, folder.name,
+                                             removed_ids=tuple(removed)))
+
+    def _apply_flag_changes(self, account: Account, folder: FolderState,
+                            changes: dict[int, frozenset[str]], modseqs: dict[int, int],
+                            report: SyncReport) -> None:
+        if not changes:
+            return
+        changed = self._store.update_flags(folder.id, changes, modseqs)
+        report.changed += len(changed)
+        if changed:
+            self._events.publish(MessagesChanged(account.address, folder.name,
+                                                 changed_ids=tuple(changed)))
 
     def _sync_flags(
         self,
@@ -370,12 +634,7 @@ class SyncEngine:
                 modseq = data.get(b"MODSEQ")
                 if isinstance(modseq, tuple | list) and modseq:
                     modseqs[uid] = int(modseq[0])
-        if changes:
-            changed = self._store.update_flags(folder.id, changes, modseqs)
-            report.changed += len(changed)
-            if changed:
-                self._events.publish(MessagesChanged(account.address, folder.name,
-                                                     changed_ids=tuple(changed)))
+        self._apply_flag_changes(account, folder, changes, modseqs, report)
 
     def _fetch_headers(
         self,
@@ -390,11 +649,18 @@ class SyncEngine:
         if conn.condstore:
             items.append("MODSEQ")
         done = 0
-        for batch in _chunks(uids, self._header_batch):
+        batches = _chunks(uids, self._header_batch)
+        # Pipelined: the next batch is on the wire while this one is parsed and stored.
+        pending = conn.fetch_later(batches[0], items) if batches else None
+        for index, batch in enumerate(batches):
+            assert pending is not None
+            fetched = pending.result()
             token.check()
-            fetched = conn.fetch(batch, items)
+            pending = (conn.fetch_later(batches[index + 1], items)
+                       if index + 1 < len(batches) else None)
+            wanted = set(batch)
             records = [self._header_record(uid, data) for uid, data in fetched.items()
-                       if uid in batch]
+                       if uid in wanted]
             stored = self._store.store_headers(folder.id, records)
             done += len(batch)
             report.new += len(stored.new_ids)
@@ -465,26 +731,57 @@ class SyncEngine:
         if current:
             batches.append(current)
         done = 0
-        for batch in batches:
-            token.check()
-            fetched = conn.fetch(batch, ["BODY.PEEK[]"])
-            bodies = []
-            for uid, data in fetched.items():
-                raw = data.get(b"BODY[]")
-                if uid not in batch or not isinstance(raw, bytes):
-                    continue
-                bodies.append(self._body_record(uid, raw))
-            del fetched
-            ids = self._store.store_bodies(folder.id, bodies)
+        items = ["BODY.PEEK[]"]
+        # A three-stage pipeline: the connection's thread fetches batch n+1, this thread indexes
+        # batch n, a writer thread stores batch n-1 (SQLite and the socket release the GIL).
+        # At most three batches in memory; each batch is still one transaction.
+        pending = conn.fetch_later(batches[0], items) if batches else None
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-store")
+        storing: tuple[Future[list[int]], list[BodyRecord], int] | None = None
+
+        def finish(job: tuple[Future[list[int]], list[BodyRecord], int]) -> None:
+            nonlocal done
+            future, bodies, count = job
+            ids = future.result()
             report.bodies += len(ids)
             report.broken += sum(1 for b in bodies if b.broken_reason)
-            done += len(batch)
+            done += count
             if ids:
                 self._events.publish(MessagesChanged(account.address, folder.name,
                                                      changed_ids=tuple(ids)))
             self._events.publish(
                 FolderSyncProgress(account.address, folder.name, "bodies", done, len(todo))
             )
+
+        try:
+            for index, batch in enumerate(batches):
+                assert pending is not None
+                fetched = pending.result()
+                token.check()
+                pending = (conn.fetch_later(batches[index + 1], items)
+                           if index + 1 < len(batches) else None)
+                wanted = set(batch)
+                bodies = []
+                for uid, data in fetched.items():
+                    raw = data.get(b"BODY[]")
+                    if uid not in wanted or not isinstance(raw, bytes):
+                        continue
+                    bodies.append(self._body_record(uid, raw))
+                del fetched
+                if storing is not None:
+                    job, storing = storing, None
+                    finish(job)
+                    token.check()
+                storing = (writer.submit(self._store.store_bodies, folder.id, bodies), bodies,
+                           len(batch))
+            if storing is not None:
+                job, storing = storing, None
+                finish(job)
+        finally:
+            if storing is not None:  # failing or cancelled: let the last write land, quietly
+                with contextlib.suppress(Exception):
+                    storing[0].result()
+            writer.shutdown(wait=True)
         if not self._store.uids_without_body(folder.id):
             self._mark_complete(folder)
 
@@ -502,7 +799,8 @@ class SyncEngine:
 
     @staticmethod
     def _body_record(uid: int, raw: bytes) -> BodyRecord:
-        extracted = extract(raw)
+        # The header pass summarised the headers already (is_xdm included): text and parts only.
+        extracted = extract(raw, headers=False)
         return BodyRecord(
             uid=uid,
             raw=raw,

@@ -143,6 +143,18 @@ class PendingChange:
 
 
 @dataclass(frozen=True)
+class QuotaState:
+    """The quota last reported by the server for an account (bytes / message counts)."""
+
+    root: str
+    storage_used: int | None
+    storage_limit: int | None
+    messages_used: int | None = None
+    messages_limit: int | None = None
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
 class HeadersStored:
     new_ids: tuple[int, ...]
     updated_ids: tuple[int, ...]
@@ -332,6 +344,42 @@ class MessageStore:
                 "WHERE id = ?",
                 (uidvalidity, uidnext, highestmodseq, sync_state, folder_id),
             )
+        )
+
+    # --- quota -----------------------------------------------------------------------------------
+
+    def set_quota(self, account_id: int, quota: QuotaState | None) -> None:
+        """Record what GETQUOTAROOT said (None: the server has no quota to tell any more)."""
+
+        def run(conn: Connection) -> None:
+            if quota is None:
+                conn.execute("DELETE FROM account_quota WHERE account_id = ?", (account_id,))
+                return
+            conn.execute(
+                "INSERT INTO account_quota (account_id, root, storage_used, storage_limit, "
+                "messages_used, messages_limit) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(account_id) DO UPDATE SET root = excluded.root, "
+                "storage_used = excluded.storage_used, storage_limit = excluded.storage_limit, "
+                "messages_used = excluded.messages_used, messages_limit = excluded.messages_limit, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (account_id, quota.root, quota.storage_used, quota.storage_limit,
+                 quota.messages_used, quota.messages_limit),
+            )
+
+        self._db.write(run)
+
+    def quota(self, account_id: int) -> QuotaState | None:
+        rows = self._db.query("SELECT * FROM account_quota WHERE account_id = ?", (account_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return QuotaState(
+            root=str(row["root"]),
+            storage_used=row["storage_used"],
+            storage_limit=row["storage_limit"],
+            messages_used=row["messages_used"],
+            messages_limit=row["messages_limit"],
+            updated_at=str(row["updated_at"]),
         )
 
     # --- server copies ---------------------------------------------------------------------------

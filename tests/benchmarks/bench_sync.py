@@ -1,4 +1,6 @@
-"""Store and sync figures: search latency over 100k stored messages, resync with nothing changed.
+"""Store and sync figures: search latency over 100k stored messages; initial sync against mbsync,
+time to the first 500 headers, peak RSS, resync with nothing changed (whole account and 10
+folders); the same store workload on SQLCipher and plain SQLite.
 
 Search: the 100 most recent hits, warm, SQLCipher, FTS5 ``unicode61 remove_diacritics 2`` —
 target p95 ≤ 15 ms (a naive "join then ORDER BY date" measures ~30 ms here). The naive query runs
@@ -7,17 +9,32 @@ on the same database in the same run, as the peer.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import random
+import resource
+import shutil
+import ssl
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from imapclient import IMAPClient
 
 from app.composition import open_profile
-from app.domain.account import Account, Endpoint, MailboxKind, TlsMode
+from app.domain.account import Account, AuthMethod, Endpoint, MailboxKind, TlsMode
 from app.store.message_store import FolderInfo, HeaderRecord, fts_query
+from tests.sandbox import demo_world as world
 
-from .harness import Result, benchmark
+from .harness import Result, benchmark, median_seconds
+from .mail_generator import fill_maildir, user_maildir
+from .mail_generator import messages as mail_messages
 
 N_MESSAGES = 100_000
 _SENTENCE = (
@@ -88,3 +105,279 @@ def search_latency() -> list[Result]:
         Result("search p50, top 100 by date, 100k messages", p50, "s",
                peer="naive FTS join + ORDER BY date", peer_value=n50),
     ]
+
+
+# --- sync against the sandbox's Dovecot, with mbsync as the peer --------------------------------
+#
+# ESTAFETTE_BENCH_MESSAGES (default 20,000) sets the INBOX size; the benchmark starts its own
+# sandbox in a temporary directory (ESTAFETTE_BENCH_SANDBOX_DIR reuses one, for development:
+# it must be a sandbox of its own, its INBOX gets the generated mail) and stops it at the end.
+
+N_SYNC = int(os.environ.get("ESTAFETTE_BENCH_MESSAGES", "20000"))
+ROOT = Path(__file__).resolve().parents[2]
+RESYNC_FOLDERS = 10
+
+
+@contextlib.contextmanager
+def _sandbox() -> Iterator[tuple[Path, dict[str, Any]]]:
+    from tests.sandbox import orchestrator
+
+    reuse = os.environ.get("ESTAFETTE_BENCH_SANDBOX_DIR")
+    base = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="estafette-bench-"))
+    endpoints = orchestrator.up(base)
+    try:
+        yield base, endpoints
+    finally:
+        if not reuse:
+            orchestrator.down(base)
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _client(endpoints: dict[str, Any], person: world.Person) -> IMAPClient:
+    context = ssl.create_default_context(cafile=endpoints["ca_file"])
+    imaps = endpoints["imaps"]
+    client = IMAPClient(imaps["host"], imaps["port"], ssl=True, ssl_context=context, timeout=600)
+    client.login(person.login, person.password)
+    return client
+
+
+def _run_measured(argv: list[str], **kwargs: Any) -> tuple[float, int, bytes]:
+    """Wall time, peak RSS (KiB) and stdout of a child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    out, err = child.communicate()
+    elapsed = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed ({child.returncode}): {err.decode()[-2000:]}")
+    # RUSAGE_CHILDREN's maxrss is the largest of all waited children: measure each kind in
+    # its own helper process when the order matters (see _peak_rss).
+    return elapsed, int(usage.ru_maxrss), out
+
+
+def _peak_rss(argv: list[str], **kwargs: Any) -> tuple[float, int, bytes]:
+    """Run ``argv`` under a fresh Python parent so RUSAGE_CHILDREN is that child's alone."""
+    wrapper = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "e = time.perf_counter() - t\n"
+        "print(json.dumps({'rc': p.returncode, 'time': e, "
+        "'err': p.stderr.decode(errors='replace')[-3000:], "
+        "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+        "'out': p.stdout.decode(errors='replace')}))\n"
+    )
+    _t, _r, out = _run_measured([sys.executable, "-c", wrapper, *argv], **kwargs)
+    data = json.loads(out.decode().strip().splitlines()[-1])
+    if data["rc"] != 0:
+        raise RuntimeError(f"{argv[0]} failed ({data['rc']}): {data['err']}")
+    return float(data["time"]), int(data["rss"]), str(data["out"]).encode()
+
+
+def _mbsync_config(base: Path, endpoints: dict[str, Any], person: world.Person) -> Path:
+    near = base / "mbsync-maildir"
+    near.mkdir(parents=True, exist_ok=True)
+    config = base / "mbsyncrc"
+    config.write_text(
+        "IMAPAccount bench\n"
+        "Host localhost\n"  # mbsync checks the certificate's host name
+        f"Port {endpoints['imaps']['port']}\n"
+        f"User {person.login}\n"
+        f"Pass {person.password}\n"
+        "SSLType IMAPS\nAuthMechs PLAIN\n"
+        f"CertificateFile {endpoints['ca_file']}\n\n"
+        "IMAPStore remote\nAccount bench\n\n"
+        f"MaildirStore local\nPath {near}/\nInbox {near}/INBOX\nSubFolders Verbatim\n\n"
+        "Channel bench\nFar :remote:\nNear :local:\nPatterns *\nCreate Near\nSync Pull\n"
+        "SyncState *\n"
+    )
+    config.chmod(0o600)
+    return config
+
+
+def _bench_profile(base: Path, endpoints: dict[str, Any], person: world.Person,
+                   name: str) -> tuple[Path, Path, Account]:
+    profile_dir, key_file = base / f"profile-{name}", base / f"key-{name}"
+    imaps = endpoints["imaps"]
+    account = Account(address=person.login, kind=MailboxKind.PER, login=person.login,
+                      imap=Endpoint(imaps["host"], int(imaps["port"]), TlsMode.IMPLICIT),
+                      smtp=Endpoint("127.0.0.1", 465, TlsMode.IMPLICIT), auth=AuthMethod.PASSWORD,
+                      ca_file=endpoints["ca_file"])
+    with open_profile(profile_dir, key_file=key_file) as profile:
+        profile.accounts.add(account, password=person.password)
+    return profile_dir, key_file, account
+
+
+@benchmark("sync")
+def sync_against_mbsync() -> list[Result]:
+    person = world.DR_BERNARD
+    results: list[Result] = []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with _sandbox() as (base, endpoints):
+        work = Path(tempfile.mkdtemp(prefix="estafette-bench-work-"))
+        try:
+            maildir = user_maildir(base, person.login)
+            t0 = time.perf_counter()
+            size = fill_maildir(maildir, N_SYNC, to=person.login)
+            print(f"   generated {N_SYNC} messages ({size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - t0:.1f} s", flush=True)
+            client = _client(endpoints, person)
+            client.select_folder("INBOX", readonly=True)  # Dovecot indexes the new files once
+            client.logout()
+            for path in (maildir / "cur").iterdir():  # same warm page cache for both clients
+                path.read_bytes()
+
+            config = _mbsync_config(work, endpoints, person)
+            mb_time, mb_rss, _ = _peak_rss(["mbsync", "-c", str(config), "-a", "-q"], cwd=work)
+            print(f"   mbsync: {mb_time:.1f} s, {mb_rss / 1024:.0f} MB", flush=True)
+
+            # The engine alone, then the profile as composed (every subscriber of the events,
+            # e.g. the receipt service, runs on the sync's thread).
+            runs: dict[str, tuple[float, int, dict[str, Any]]] = {}
+            for variant in ("engine", "profile"):
+                profile_dir, key_file, account = _bench_profile(work, endpoints, person, variant)
+                argv = [sys.executable, "-m", "tests.benchmarks.sync_child", str(profile_dir),
+                        str(key_file)]
+                if variant == "engine":
+                    argv.append("--engine-only")
+                if os.environ.get("ESTAFETTE_BENCH_CPROFILE"):
+                    argv += ["--profile-out", f"{os.environ['ESTAFETTE_BENCH_CPROFILE']}.{variant}"]
+                elapsed, rss, out = _peak_rss(argv, cwd=ROOT, env=env)
+                figures = json.loads(out.decode().strip().splitlines()[-1])
+                print(f"   estafette ({variant}): {elapsed:.1f} s, {rss / 1024:.0f} MB, {figures}",
+                      flush=True)
+                if figures["new"] < N_SYNC or figures["bodies"] < N_SYNC:
+                    raise RuntimeError(f"the sync stored too few messages: {figures}")
+                runs[variant] = (elapsed, rss, figures)
+            our_time, our_rss, figures = runs["engine"]
+            full_time, full_rss, _full = runs["profile"]
+
+            # Resync with nothing changed, whole account, both clients.
+            mb_resync = median_seconds(
+                lambda: subprocess.run(["mbsync", "-c", str(config), "-a", "-q"], cwd=work,
+                                       check=True), runs=3, warmup=0)
+            with open_profile(profile_dir, key_file=key_file) as profile:
+                ours = median_seconds(lambda: profile.sync.sync_account(account), runs=3)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+        results += [
+            Result(f"initial sync, {N_SYNC} messages over TLS into the store (FTS included), "
+                   "sync engine", our_time, "s", peer="mbsync (FSync yes)", peer_value=mb_time,
+                   target="≤ 1.2× mbsync", note=f"{size / 1e6:.0f} MB"),
+            Result(f"initial sync, {N_SYNC} messages, profile as composed (receipt and "
+                   "conversation handlers on the sync thread)", full_time, "s",
+                   peer="mbsync (FSync yes)", peer_value=mb_time, target="≤ 1.2× mbsync",
+                   note=f"peak RSS {full_rss / 1024:.0f} MB"),
+            Result("time until the first 500 headers are stored", float(figures["first_500"]),
+                   "s", target="≤ 1 s", note="from process start of the sync, login included"),
+            Result("peak RSS of the sync process", our_rss / 1024, "MB", peer="mbsync",
+                   peer_value=mb_rss / 1024),
+            Result(f"resync, nothing changed, {N_SYNC}-message account (connect + login)", ours,
+                   "s", peer="mbsync", peer_value=mb_resync),
+        ]
+        results += _resync_folders(endpoints)
+    return results
+
+
+def _resync_folders(endpoints: dict[str, Any]) -> list[Result]:
+    """(d) A resync with nothing changed over exactly 10 folders, on an open connection."""
+    person = world.DR_MARTIN
+    client = _client(endpoints, person)
+    names = [n for flags, _d, n in client.list_folders()
+             if b"\\Noselect" not in flags and b"\\NonExistent" not in flags]
+    for i in range(RESYNC_FOLDERS - len(names)):
+        name = f"Bench-{i}"
+        client.create_folder(name)
+        for j in range(30):
+            client.append(name, mail_messages_one(j, person.login))
+    client.logout()
+    work = Path(tempfile.mkdtemp(prefix="estafette-bench-resync-"))
+    try:
+        profile_dir, key_file, account = _bench_profile(work, endpoints, person, "resync")
+        with open_profile(profile_dir, key_file=key_file) as profile:
+            profile.sync.sync_account(account)
+            conn = profile.sync.open_connection(account)
+            try:
+                reports = []
+
+                def once() -> None:
+                    reports.append(profile.sync.sync_with(conn, account))
+
+                elapsed = median_seconds(once, runs=7, warmup=2)
+            finally:
+                conn.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    folders = reports[-1].folders
+    # LIST and GETQUOTAROOT are once per pass; the rest is per folder.
+    per_folder = (reports[-1].round_trips - 2) / folders
+    return [
+        Result(f"resync, nothing changed, {folders} folders (open connection)", elapsed, "s",
+               target="≤ 50 ms", note=f"{per_folder:.1f} round trips per folder (target ≤ 2; "
+               "LIST and GETQUOTAROOT once per pass)"),
+    ]
+
+
+def mail_messages_one(index: int, to: str) -> bytes:
+    return next(iter(mail_messages(1, to=to, seed=index)))[1]
+
+
+# --- (f) the same store workload on SQLCipher and on plain SQLite -------------------------------
+
+STORE_MESSAGES = 2000
+
+
+@benchmark("store")
+def sqlcipher_vs_sqlite() -> list[Result]:
+    from app.services.sync_engine import SyncEngine
+    from app.store import database
+
+    raws = [raw for _w, raw in mail_messages(STORE_MESSAGES, to="moi@bench.mssante.fr", seed=5)]
+    headers = []
+    for uid, raw in enumerate(raws, start=1):
+        end = raw.find(b"\r\n\r\n")
+        data = {b"BODY[HEADER.FIELDS]": raw[: end + 4], b"FLAGS": (), b"RFC822.SIZE": len(raw)}
+        headers.append(SyncEngine._header_record(uid, data))
+    bodies = [SyncEngine._body_record(uid, raw) for uid, raw in enumerate(raws, start=1)]
+
+    def workload(plain: bool) -> float:
+        original = database._key_pragma
+        if plain:
+            database._key_pragma = lambda key: "SELECT 1"  # no key: SQLCipher is plain SQLite
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                base = Path(tmp)
+                with open_profile(base / "p", key_file=base / "k") as profile:
+                    account = Account(address="moi@bench.mssante.fr", kind=MailboxKind.PER,
+                                      login="moi", imap=Endpoint("127.0.0.1", 993,
+                                                                 TlsMode.IMPLICIT),
+                                      smtp=Endpoint("127.0.0.1", 465, TlsMode.IMPLICIT))
+                    profile.accounts.add(account, password="x")
+                    store = profile.messages
+                    account_id = store.account_id(account.address, account.login)
+                    folder = store.replace_folders(account_id, [FolderInfo("INBOX", "/", None)])[0]
+                    started = time.perf_counter()
+                    for i in range(0, len(headers), 500):
+                        store.store_headers(folder.id, headers[i : i + 500])
+                    for i in range(0, len(bodies), 200):
+                        store.store_bodies(folder.id, bodies[i : i + 200])
+                    for q in QUERIES:
+                        store.search(q)
+                    elapsed = time.perf_counter() - started
+                    db_file = profile.database.path.read_bytes()[:16]
+                if (db_file == b"SQLite format 3\x00") is not plain:
+                    raise RuntimeError("the database is not in the mode measured")
+            return elapsed
+        finally:
+            database._key_pragma = original
+
+    # Interleaved, so that the machine's drift hits both modes alike.
+    samples: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(3):
+        for plain_mode in (False, True):
+            samples[plain_mode].append(workload(plain_mode))
+    cipher, plain = statistics.median(samples[False]), statistics.median(samples[True])
+    return [Result(f"store workload ({STORE_MESSAGES} messages: headers, raw bodies, FTS, "
+                   "searches)", cipher, "s", peer="plain SQLite (same code)", peer_value=plain,
+                   target="≤ 1.25×")]

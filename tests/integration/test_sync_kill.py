@@ -1,4 +1,4 @@
-"""``kill -9`` of a sync at random points, then a resync: local equals server, no duplicate."""
+"""``kill -9`` of a sync at 20 random points, then a resync: local equals server, no duplicate."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from tests.sandbox import demo_world as world
 
 pytestmark = pytest.mark.sandbox
 ROOT = Path(__file__).resolve().parents[2]
-KILL_POINTS = 12
+KILL_POINTS = 20
 
 _CHILD = textwrap.dedent("""
     import sys

@@ -14,20 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import imaplib
+import select
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_errors
+from imapclient.response_parser import parse_fetch_response
 
 from app.domain.account import Endpoint, TlsMode
 from app.errors import AuthenticationError, ServerUnreachableError, UserFacingError
 from app.executors import connection_executor
+from app.protocols.tls import client_context
 
 T = TypeVar("T")
 SPECIAL_USES = (b"\\Sent", b"\\Drafts", b"\\Trash", b"\\Junk", b"\\Archive", b"\\All",
@@ -69,13 +73,61 @@ class SelectedFolder:
     highestmodseq: int | None
 
 
+@dataclass(frozen=True)
+class QresyncSelect:
+    """What a SELECT (QRESYNC ...) answered in its one round trip (RFC 7162 §3.2.5)."""
+
+    folder: SelectedFolder
+    vanished: tuple[int, ...]
+    # uid -> (flags, modseq) of every message changed (or added) since the given modseq.
+    changed: dict[int, tuple[tuple[str, ...], int | None]]
+
+
+@dataclass(frozen=True)
+class Quota:
+    """GETQUOTAROOT's STORAGE resource (bytes) and MESSAGE resource (count), when given."""
+
+    root: str
+    storage_used: int | None
+    storage_limit: int | None
+    messages_used: int | None = None
+    messages_limit: int | None = None
+
+
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=ca_file) if ca_file else (
-        ssl.create_default_context())
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = True
-    context.verify_mode = ssl.CERT_REQUIRED
-    return context
+    """The shared TLS policy (``app.protocols.tls``): IGC-Santé anchors plus the account's CA."""
+    return client_context(ca_file)
+
+
+def sequence_set(uids: Iterable[int]) -> str:
+    """A compact IMAP sequence set (``1:5,7,9:12``) of ``uids``."""
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def parse_sequence_set(text: str) -> list[int]:
+    """The uids of a sequence set made of numbers and ranges (no ``*``: VANISHED never has one)."""
+    uids: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if ":" in part:
+            low, high = (int(x) for x in part.split(":", 1))
+            if low > high:
+                low, high = high, low
+            uids.extend(range(low, high + 1))
+        else:
+            uids.append(int(part))
+    return uids
 
 
 def _unreachable(endpoint: Endpoint, exc: BaseException) -> ServerUnreachableError:
@@ -122,12 +174,17 @@ class ImapConnection:
         self._tls = False
         self.capabilities: frozenset[str] = frozenset()
         self.qresync = False
+        # Commands sent (each one a round trip): benchmarks and tests read it.
+        self.round_trips = 0
+        self._idling = False
 
     # --- thread confinement ----------------------------------------------------------------------
 
-    def _run(self, fn: Callable[[], T]) -> T:
+    def _run(self, fn: Callable[[], T], *, command: bool = True) -> T:
         def wrapped() -> T:
             self._thread_id = threading.get_ident()
+            if command:
+                self.round_trips += 1
             return self._translate(fn)
 
         if self._thread_id == threading.get_ident():
@@ -143,7 +200,8 @@ class ImapConnection:
             raise AuthenticationError() from exc
         except ssl.SSLCertVerificationError as exc:
             raise _certificate_error(self.endpoint, exc) from exc
-        except (imap_errors.IMAPClientAbortError, ssl.SSLError, OSError, EOFError) as exc:
+        except (imap_errors.IMAPClientAbortError, imaplib.IMAP4.abort, ssl.SSLError, OSError,
+                EOFError) as exc:
             self._client = None
             raise _unreachable(self.endpoint, exc) from exc
         except imap_errors.IMAPClientError as exc:
@@ -254,18 +312,20 @@ class ImapConnection:
 
     def select(self, folder: str, *, readonly: bool = False) -> SelectedFolder:
         def run() -> SelectedFolder:
-            info = self.client.select_folder(folder, readonly=readonly)
-            modseq = info.get(b"HIGHESTMODSEQ")
-            uidnext = info.get(b"UIDNEXT")
-            return SelectedFolder(
-                name=folder,
-                uidvalidity=int(info[b"UIDVALIDITY"]),
-                uidnext=None if uidnext is None else int(uidnext),
-                exists=int(info.get(b"EXISTS", 0)),
-                highestmodseq=None if modseq is None or not self.condstore else int(modseq),
-            )
+            return self._selected(folder, self.client.select_folder(folder, readonly=readonly))
 
         return self._run(run)
+
+    def _selected(self, folder: str, info: dict[bytes, Any]) -> SelectedFolder:
+        modseq = info.get(b"HIGHESTMODSEQ")
+        uidnext = info.get(b"UIDNEXT")
+        return SelectedFolder(
+            name=folder,
+            uidvalidity=int(info[b"UIDVALIDITY"]),
+            uidnext=None if uidnext is None else int(uidnext),
+            exists=int(info.get(b"EXISTS", 0)),
+            highestmodseq=None if modseq is None or not self.condstore else int(modseq),
+        )
 
     def search_uids(self, criteria: Sequence[Any]) -> list[int]:
         return self._run(lambda: [int(u) for u in self.client.search(list(criteria))])
@@ -277,6 +337,23 @@ class ImapConnection:
             return {int(uid): data for uid, data in result.items()}
 
         return self._run(run)
+
+    def fetch_later(self, uids: Sequence[int] | str, items: Sequence[str],
+                    modifiers: Sequence[str] | None = None) -> Future[dict[int, dict[bytes, Any]]]:
+        """``fetch`` started on the connection's thread; the caller works meanwhile (pipelining
+        the next batch's transfer with this batch's indexing and storing)."""
+
+        def run() -> dict[int, dict[bytes, Any]]:
+            self._thread_id = threading.get_ident()
+            self.round_trips += 1
+
+            def command() -> dict[int, dict[bytes, Any]]:
+                result = self.client.fetch(uids, list(items), modifiers=modifiers)
+                return {int(uid): data for uid, data in result.items()}
+
+            return self._translate(command)
+
+        return self._executor.submit(run)
 
     def add_flags(self, uids: Sequence[int], flags: Iterable[str]) -> None:
         self._run(lambda: self.client.add_flags(list(uids), [f.encode() for f in flags],
@@ -316,3 +393,137 @@ class ImapConnection:
 
     def noop(self) -> None:
         self._run(self.client.noop)
+
+    # --- QRESYNC ---------------------------------------------------------------------------------
+
+    def select_qresync(self, folder: str, *, uidvalidity: int, modseq: int,
+                       known_uids: Iterable[int]) -> QresyncSelect:
+        """``SELECT folder (QRESYNC (uidvalidity modseq known-uids))``: one round trip tells the
+        expunged uids (VANISHED (EARLIER)) and the flags of every message changed since ``modseq``.
+
+        imapclient has no QRESYNC parameter for SELECT, so the command goes through its raw sender
+        and imaplib's state is set by hand (what ``imaplib.select`` does after an OK).
+        """
+
+        def run() -> QresyncSelect:
+            client = self.client
+            imap = client._imap
+            imap.untagged_responses = {}
+            known = sequence_set(known_uids)
+            arguments = f"{uidvalidity} {modseq}" + (f" {known}" if known else "")
+            typ, data = client._raw_command(
+                b"SELECT",
+                [client._normalise_folder(folder), f"(QRESYNC ({arguments}))".encode()],
+                uid=False,
+            )
+            if typ != "OK":
+                raise imap_errors.IMAPClientError(f"select failed: {_text(data[0])}")
+            imap.state = "SELECTED"
+            untagged = imap.untagged_responses
+            fetch_lines = untagged.pop("FETCH", [])
+            vanished_lines = untagged.pop("VANISHED", [])
+            info = client._process_select_response(untagged)
+            vanished: list[int] = []
+            for line in vanished_lines:
+                text = _text(line).strip()
+                if text.upper().startswith("(EARLIER)"):
+                    text = text[len("(EARLIER)"):].strip()
+                vanished.extend(parse_sequence_set(text))
+            changed: dict[int, tuple[tuple[str, ...], int | None]] = {}
+            if fetch_lines:
+                parsed = parse_fetch_response(fetch_lines, normalise_times=True, uid_is_key=True)
+                for uid, item in parsed.items():
+                    flags = tuple(_text(f) for f in item.get(b"FLAGS", ()))
+                    raw_modseq = item.get(b"MODSEQ")
+                    changed[int(uid)] = (
+                        flags,
+                        int(raw_modseq[0]) if isinstance(raw_modseq, tuple | list) and raw_modseq
+                        else None,
+                    )
+            return QresyncSelect(
+                folder=self._selected(folder, info),
+                vanished=tuple(vanished),
+                changed=changed,
+            )
+
+        return self._run(run)
+
+    # --- IDLE ------------------------------------------------------------------------------------
+
+    def idle_start(self) -> None:
+        """Enter IDLE on the selected folder (RFC 2177); the server then pushes changes."""
+
+        def run() -> None:
+            self.client.idle()
+            self._idling = True
+
+        self._run(run)
+
+    def idle_wait(self, timeout: float) -> list[tuple[str, ...]]:
+        """Wait up to ``timeout`` s for pushed responses; [] when none came.
+
+        Unlike imapclient's ``idle_check`` (which takes end-of-file for "nothing more to read"),
+        a closed connection or a ``* BYE`` raises ServerUnreachableError, so the caller can
+        reconnect instead of spinning on a dead socket.
+        """
+
+        def run() -> list[tuple[str, ...]]:
+            client = self.client
+            sock = client.socket()
+            pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            if not pending and not select.select([sock], [], [], max(0.0, timeout))[0]:
+                return []
+            responses: list[tuple[str, ...]] = []
+            while True:
+                line = client._imap._get_line()  # blocking (read timeout): EOF -> abort
+                # Only the first words matter ("5 EXISTS", "VANISHED 3", "BYE ..."): no full
+                # parse, so an odd status text cannot break the watch.
+                words = tuple(_text(line[2:] if line.startswith(b"* ") else line)
+                              .upper().split()[:2])
+                responses.append(words)
+                if words and words[0] == "BYE":
+                    raise imaplib.IMAP4.abort("server said BYE")
+                more = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+                if not more and not select.select([sock], [], [], 0)[0]:
+                    return responses
+
+        return self._run(run, command=False)
+
+    def idle_stop(self) -> None:
+        """DONE: leave IDLE (its remaining untagged responses are read and dropped)."""
+
+        def run() -> None:
+            if self._idling:
+                self._idling = False
+                self.client.idle_done()
+
+        self._run(run)
+
+    # --- QUOTA -----------------------------------------------------------------------------------
+
+    def quota(self, folder: str = "INBOX") -> Quota | None:
+        """GETQUOTAROOT ``folder`` (RFC 9208) when the server offers QUOTA; None otherwise."""
+        if not self.has("QUOTA"):
+            return None
+
+        def run() -> Quota | None:
+            roots, quotas = self.client.get_quota_root(folder)
+            found: dict[str, tuple[int, int]] = {}
+            root = roots.quota_roots[0] if roots.quota_roots else ""
+            for quota in quotas:
+                if quota.quota_root == root or not root:
+                    found.setdefault(quota.resource.upper(), (int(quota.usage), int(quota.limit)))
+            if not found:
+                return None
+            storage = found.get("STORAGE")
+            messages = found.get("MESSAGE")
+            # RFC 9208: STORAGE is in units of 1024 octets.
+            return Quota(
+                root=root,
+                storage_used=None if storage is None else storage[0] * 1024,
+                storage_limit=None if storage is None else storage[1] * 1024,
+                messages_used=None if messages is None else messages[0],
+                messages_limit=None if messages is None else messages[1],
+            )
+
+        return self._run(run)
