@@ -30,7 +30,7 @@ from app.errors import UserFacingError
 from app.events import EventBus, MessagesChanged, MessagesStored
 from app.protocols.mime.builder import PRODUCT_REFERENCE, new_message_id
 from app.protocols.mime.mdn_builder import MdnPolicy, MdnRequest, build_mdn, mdn_decision
-from app.protocols.mime.parser import parse_message
+from app.protocols.mime.parser import decode_header_text, parse_message
 from app.protocols.mime.receipts import parse_receipt
 from app.services.conversation_service import ConversationService
 from app.services.outbox_service import OutboxService
@@ -77,6 +77,30 @@ def best_status(records: Sequence[ReceiptRecord]) -> ReceiptRecord | None:
         return None
     return max(records, key=lambda r: (_RANK.get(r.status, 0), r.received_at))
 
+
+
+# Header words that make a stored message worth a full parse here: a report (DSN/MDN), a read
+# receipt request, a patient's or Mon espace santé's message, a conversation's end. Anything else
+# (most mail) is skipped on a cheap look at the raw header block, because parsing every message
+# on the sync thread doubled the initial sync's time.
+_RELEVANT_HEADER_WORDS = (b"multipart/report", b"disposition-notification", b"delivery-status",
+                          b"patient.mssante.fr", b"mailer-daemon", b"x-mss-mes", b"[ko", b"[fin]")
+
+
+def may_concern_receipts(raw: bytes) -> bool:
+    """Whether ``raw`` might be a receipt, an MDN request or part of a patient conversation."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    header = (raw if end < 0 else raw[:end]).lower()
+    if any(word in header for word in _RELEVANT_HEADER_WORDS):
+        return True
+    # An encoded subject may hide "[KO Intégration système]" or "[FIN]": decode that one header.
+    for line in header.split(b"\n"):
+        if line.startswith(b"subject:") and b"=?" in line:
+            subject = decode_header_text(line[8:].decode("ascii", "replace")).lower()
+            return "[ko" in subject or "[fin]" in subject
+    return False
 
 class ReceiptService:
     def __init__(
@@ -163,6 +187,8 @@ class ReceiptService:
             return False  # headers only: handled when the body arrives
         if not self._store.claim_incoming(ref, now=self._clock()):
             return False
+        if not may_concern_receipts(raw):
+            return True  # an ordinary message: no full MIME parse on the sync thread
         message = parse_message(raw)
         receipt = parse_receipt(message)
         if receipt is not None:
