@@ -38,6 +38,9 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
+CIPHER_PAGE_SIZE = 8192
+
+
 def _connect(path: Path, key: bytes) -> Connection:
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
     conn.row_factory = sqlcipher.Row
@@ -45,6 +48,11 @@ def _connect(path: Path, key: bytes) -> Connection:
     with contextlib.suppress(sqlcipher.DatabaseError):
         conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(_key_pragma(key))
+    # Raw messages and attachments live inside the database: with SQLCipher's default 4 KiB
+    # pages, every large blob costs hundreds of page encryptions and HMACs, written twice (WAL,
+    # then checkpoint). Bigger pages cut that work (see docs/benchmarks.md). Part of the file
+    # format: it must be the same for every open of a profile.
+    conn.execute(f"PRAGMA cipher_page_size = {CIPHER_PAGE_SIZE}")
     return conn
 
 
