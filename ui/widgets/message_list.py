@@ -1,0 +1,144 @@
+"""The message list: a search field "Rechercher dans …" over a QTableView of the paged model.
+
+The view is set up so that 100,000 rows cost nothing up front: fixed row heights (no per-row size
+hints), no word wrap, no vertical header, columns sized by the header, not by contents. Sorting
+goes to the model, which re-queries the store. The search is debounced and runs as an FTS5 query.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.message_list_model import SORTABLE, Column, MessageListModel, Roles
+
+SEARCH_DELAY_MS = 250
+
+
+class MessageTable(QTableView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageTable")
+        self.setAccessibleName(self.tr("Liste des messages"))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setSortIndicatorShown(True)
+
+
+class MessageListView(QWidget):
+    """Search field + table. Emits the store id of the message the user selects or opens."""
+
+    current_message_changed = Signal(object)  # int | None
+    message_activated = Signal(int)
+
+    def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageList")
+        self.model = model
+        self._scope_name = ""
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("messageSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(self.tr("Rechercher dans les messages"))
+        self.set_scope_name("")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_search)
+
+        self.table = MessageTable(self)
+        self.table.setModel(model)
+        header = self.table.horizontalHeader()
+        for column, mode in ((Column.ATTACHMENT, QHeaderView.ResizeMode.Fixed),
+                             (Column.SENDER, QHeaderView.ResizeMode.Interactive),
+                             (Column.SUBJECT, QHeaderView.ResizeMode.Stretch),
+                             (Column.DATE, QHeaderView.ResizeMode.Interactive),
+                             (Column.RECEIPT, QHeaderView.ResizeMode.Fixed)):
+            header.setSectionResizeMode(column, mode)
+        icon_width = self.table.fontMetrics().height() + 12
+        header.resizeSection(Column.ATTACHMENT, icon_width)
+        header.resizeSection(Column.RECEIPT, icon_width)
+        header.resizeSection(Column.SENDER, 220)
+        header.resizeSection(Column.DATE, self.table.fontMetrics().horizontalAdvance(
+            "00/00/0000 00:00") + 24)
+        self._sort_column = int(Column.DATE)
+        self._sort_order = Qt.SortOrder.DescendingOrder
+        header.setSortIndicator(self._sort_column, self._sort_order)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+        self.table.setSortingEnabled(True)
+
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.activated.connect(self._on_activated)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+
+    def set_scope_name(self, name: str) -> None:
+        """The folder (or account) name shown in the search field's placeholder."""
+        self._scope_name = name
+        if name:
+            text = self.tr("Rechercher dans {name}…").format(name=name)
+        else:
+            text = self.tr("Rechercher dans les messages…")
+        self.search.setPlaceholderText(text)
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_search(self.search.text())
+
+    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        if 0 <= column < len(Column) and Column(column) in SORTABLE:
+            self._sort_column, self._sort_order = column, order
+            return
+        # Icon columns do not sort: put the indicator back where the order really is.
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(self._sort_column, self._sort_order)
+        header.blockSignals(False)
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        current = self.table.selectionModel().currentIndex()
+        rows = self.table.selectionModel().selectedRows()
+        if len(rows) != 1 or not current.isValid():
+            self.current_message_changed.emit(None)
+            return
+        self.current_message_changed.emit(current.data(Roles.MESSAGE_ID))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        message_id = index.data(Roles.MESSAGE_ID)
+        if message_id is not None:
+            self.message_activated.emit(int(message_id))
+
+    def selected_message_ids(self) -> list[int]:
+        ids = []
+        for index in self.table.selectionModel().selectedRows():
+            value = index.data(Roles.MESSAGE_ID)
+            if value is not None:
+                ids.append(int(value))
+        return ids
