@@ -83,6 +83,14 @@ class WatchStateChanged(Event):
     error: str = ""
 
 
+@dataclass(frozen=True)
+class StoreIntegrityChecked(Event):
+    """The full check of the encrypted store, deferred at open, has finished."""
+
+    ok: bool
+    message: str | None = None
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -17,8 +17,9 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
@@ -61,13 +62,20 @@ def open_connection(
     key: bytes,
     *,
     migrations: Sequence[Migration] | None = None,
-    integrity_check: bool = True,
+    integrity_check: IntegrityPolicy | bool = True,
+    deferred: list[bool] | None = None,
 ) -> Connection:
     """Open (or create) the database at ``path`` with ``key``, check it, migrate it.
 
     Order matters: nothing is written (not even the WAL switch, which rewrites the header) before
     the key and the integrity have been verified, so a damaged file is left byte-for-byte as is.
+    ``integrity_check``: ``"full"`` (or True) reads every page now; ``"auto"`` does so only when
+    the last session did not close cleanly or the last full check is older than
+    ``FULL_CHECK_MAX_AGE`` — otherwise the check is left to ``Database.check_in_background``;
+    ``"skip"`` (or False) does not check. ``deferred`` receives True when the check was left
+    for later.
     """
+    policy = _policy(integrity_check)
     existed = path.exists() and path.stat().st_size > 0
     if not path.exists():
         # Owner-only from the start; SQLite gives the -wal/-shm files the same mode.
@@ -78,8 +86,10 @@ def open_connection(
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher.DatabaseError as exc:
             raise StoreKeyError() from exc
-        if existed and integrity_check:
+        checked_now = False
+        if existed and (policy == "full" or (policy == "auto" and _full_check_due(conn))):
             _verify_integrity(conn)
+            checked_now = True
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
@@ -87,10 +97,61 @@ def open_connection(
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn, load_migrations() if migrations is None else migrations)
+        _mark_open(conn, checked_now=checked_now or not existed)
+        if deferred is not None:
+            deferred.append(existed and policy == "auto" and not checked_now)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+IntegrityPolicy = Literal["full", "auto", "skip"]
+# A store that is always closed cleanly is still read through entirely at least this often.
+FULL_CHECK_MAX_AGE = timedelta(days=7)
+
+
+def _policy(value: IntegrityPolicy | bool) -> IntegrityPolicy:
+    if value is True:
+        return "full"
+    if value is False:
+        return "skip"
+    return value
+
+
+def _has_health_table(conn: Connection) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_health'").fetchone()
+    return row is not None
+
+
+def _full_check_due(conn: Connection) -> bool:
+    """Read-only look at the health record: unclean close, stale or unknown → check now."""
+    try:
+        if not _has_health_table(conn):
+            return True
+        row = conn.execute(
+            "SELECT clean_close, last_full_check FROM store_health WHERE id = 1").fetchone()
+    except sqlcipher.DatabaseError:
+        return True  # unreadable: the full check will say what is wrong
+    if row is None or not row[0] or not row[1]:
+        return True
+    try:
+        last = datetime.fromisoformat(str(row[1]))
+    except ValueError:
+        return True
+    return datetime.now(UTC) - last > FULL_CHECK_MAX_AGE
+
+
+def _mark_open(conn: Connection, *, checked_now: bool) -> None:
+    """The store is in use: an abrupt end from here on forces a full check at the next open."""
+    if not _has_health_table(conn):
+        return
+    if checked_now:
+        conn.execute("UPDATE store_health SET clean_close = 0, last_full_check = ? WHERE id = 1",
+                     (datetime.now(UTC).isoformat(),))
+    else:
+        conn.execute("UPDATE store_health SET clean_close = 0 WHERE id = 1")
 
 
 def _verify_integrity(conn: Connection) -> None:
@@ -161,6 +222,8 @@ class Database:
         self._executor = executor
         self._conn: Connection | None = connection
         self._thread_id = executor.submit(threading.get_ident).result()
+        # True when open() left the full integrity check for check_in_background().
+        self.integrity_check_deferred = False
 
     @classmethod
     def open(
@@ -170,13 +233,17 @@ class Database:
         *,
         executor: ThreadPoolExecutor,
         migrations: Sequence[Migration] | None = None,
-        integrity_check: bool = True,
+        integrity_check: IntegrityPolicy | bool = True,
     ) -> Database:
         """Open on the executor's thread (the connection must be created where it is used)."""
+        deferred: list[bool] = []
         future = executor.submit(
-            open_connection, path, key, migrations=migrations, integrity_check=integrity_check
+            open_connection, path, key, migrations=migrations, integrity_check=integrity_check,
+            deferred=deferred,
         )
-        return cls(path=path, executor=executor, connection=future.result())
+        database = cls(path=path, executor=executor, connection=future.result())
+        database.integrity_check_deferred = bool(deferred and deferred[0])
+        return database
 
     def _on_db_thread(self) -> bool:
         return threading.get_ident() == self._thread_id
@@ -211,12 +278,46 @@ class Database:
     def schema_version(self) -> int:
         return self.call(schema_version)
 
+    def check_in_background(self, key: bytes,
+                            on_done: Callable[[StoreCorruptedError | None], None]) -> bool:
+        """Run the full integrity check deferred at open, without holding the ``db`` thread.
+
+        A second, short-lived connection reads every page on its own thread (WAL lets it read
+        while the main connection works), so the first screen is not kept waiting behind a
+        check of a multi-gigabyte store. ``on_done`` gets None, or the error, on that thread.
+        Returns False when no check was pending.
+        """
+        if not self.integrity_check_deferred:
+            return False
+        self.integrity_check_deferred = False
+
+        def run() -> None:
+            problem: StoreCorruptedError | None = None
+            conn = _connect(self.path, key)
+            try:
+                _verify_integrity(conn)
+            except StoreCorruptedError as exc:
+                problem = exc
+            finally:
+                conn.close()
+            if problem is None:
+                with contextlib.suppress(RuntimeError, sqlcipher.Error):
+                    self.call(lambda c: c.execute(
+                        "UPDATE store_health SET last_full_check = ? WHERE id = 1",
+                        (datetime.now(UTC).isoformat(),)))
+            on_done(problem)
+
+        threading.Thread(target=run, name="db-integrity-check", daemon=True).start()
+        return True
+
     def close(self) -> None:
         if self._conn is None:
             return
 
         def _close(conn: Connection) -> None:
             with contextlib.suppress(sqlcipher.Error):
+                if _has_health_table(conn):
+                    conn.execute("UPDATE store_health SET clean_close = 1 WHERE id = 1")
                 # Fold the WAL back so the -wal file does not linger between sessions.
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()

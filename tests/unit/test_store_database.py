@@ -383,3 +383,74 @@ def test_no_plaintext_on_disk(tmp_path: Path) -> None:
     assert _files_containing(tmp_path, b"hopital") == []
     assert stat.S_IMODE((profile_dir / DATABASE_NAME).stat().st_mode) == 0o600
     assert stat.S_IMODE(profile_dir.stat().st_mode) == 0o700
+
+
+# --- deferred integrity check ("auto") ----------------------------------------------------------
+
+
+def _corrupt_middle_page(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) * 4 // 5  # inside the filler rows, far from the schema pages
+    data[middle:middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+
+def _big_profile(tmp_path: Path) -> tuple[Path, Path]:
+    from app.composition import open_profile
+
+    profile_dir, key = tmp_path / "p", tmp_path / "k"
+    with open_profile(profile_dir, key_file=key) as profile:
+        profile.database.write(lambda c: c.execute(
+            "CREATE TABLE filler (x BLOB)"))
+        for _ in range(40):
+            profile.database.write(lambda c: c.execute(
+                "INSERT INTO filler VALUES (randomblob(8000))"))
+    return profile_dir, key
+
+
+def test_auto_defers_the_full_check_of_a_cleanly_closed_store_to_the_background(
+        tmp_path: Path) -> None:
+    """A clean, recently checked store opens without reading every page; the background check
+    (a second connection) still finds the damage and reports it as an event."""
+    from app.composition import open_profile
+    from app.events import StoreIntegrityChecked
+
+    profile_dir, key = _big_profile(tmp_path)
+    _corrupt_middle_page(profile_dir / "estafette.db")
+    profile = open_profile(profile_dir, key_file=key, integrity_check="auto")
+    try:
+        results: list[StoreIntegrityChecked] = []
+        done = threading.Event()
+
+        def on_checked(event: StoreIntegrityChecked) -> None:
+            results.append(event)
+            done.set()
+
+        profile.events.subscribe(StoreIntegrityChecked, on_checked)
+        assert profile.check_integrity_in_background() is True
+        assert done.wait(30)
+        assert results[0].ok is False and results[0].message
+    finally:
+        profile.close()
+
+
+def test_auto_checks_fully_on_open_after_an_unclean_end(tmp_path: Path) -> None:
+    """A session that ended without closing the store (crash, kill) forces the full check."""
+    from app.composition import open_profile
+
+    profile_dir, key = _big_profile(tmp_path)
+    profile = open_profile(profile_dir, key_file=key, integrity_check="auto")
+    profile.executors.shutdown(wait=True)  # the process "dies": no clean close recorded
+    _corrupt_middle_page(profile_dir / "estafette.db")
+    before = (profile_dir / "estafette.db").read_bytes()
+    with pytest.raises(StoreCorruptedError):
+        open_profile(profile_dir, key_file=key, integrity_check="auto")
+    assert (profile_dir / "estafette.db").read_bytes() == before
+
+
+def test_no_background_check_when_the_store_was_just_checked(tmp_path: Path) -> None:
+    from app.composition import open_profile
+
+    profile_dir, key = _big_profile(tmp_path)
+    with open_profile(profile_dir, key_file=key, integrity_check="full") as profile:
+        assert profile.check_integrity_in_background() is False
