@@ -1,5 +1,6 @@
 """Start the window: Qt application, translations, one asyncio loop on the Qt thread (qasync), the
-profile opened off the UI thread, then the main window.
+profile opened off the UI thread, then the main window wired to the profile's event bus
+(``EventBridge``). The language is ``--lang`` when given, else the profile's setting.
 
 Only this module creates the event loop. Opening the store (key from the keyring or a key file,
 SQLCipher key derivation) can take a noticeable time and may block on the keyring, so it runs in a
@@ -61,20 +62,47 @@ async def show_and_wait(box: QMessageBox) -> int:
     return await done
 
 
-async def run_window(request: GuiRequest, app: QApplication) -> int:
-    """Open the profile off the UI thread, show the main window, wait until it is closed."""
+def _lang_given(argv: list[str]) -> bool:
+    """Whether ``--lang`` was on the command line (the CLI resolves a default either way)."""
+    return any(arg == "--lang" or arg.startswith("--lang=") for arg in argv[1:])
+
+
+def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
+    """Open the profile, list its accounts and read its settings (blocking: the store thread)."""
     from app.composition import open_profile
+    from app.store.outbox_store import SettingStore
+    from app.store.settings_store import AppSettingsStore
+
+    profile = open_profile(request.profile_dir, key_file=request.key_file)
+    try:
+        accounts = profile.accounts.list()
+        settings = AppSettingsStore(settings=SettingStore(database=profile.database),
+                                    secrets=profile.secrets).load()
+    except BaseException:
+        profile.close()
+        raise
+    return profile, accounts, settings
+
+
+async def run_window(request: GuiRequest, app: QApplication, *,
+                     lang_given: bool = True) -> int:
+    """Open the profile off the UI thread, show the main window, wait until it is closed.
+
+    Without ``--lang``, the language is the profile's setting: the catalogue installed before the
+    profile opened (the command line's) is replaced once the settings are read, before the
+    window is built.
+    """
+    from ui.bridge import EventBridge
     from ui.windows.main_window import MainWindow
 
     loop = asyncio.get_running_loop()
     store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-profile")
     profile: Any = None
+    bridge: Any = None
     try:
         try:
-            profile = await loop.run_in_executor(
-                store_thread, partial(open_profile, request.profile_dir,
-                                      key_file=request.key_file))
-            accounts = await loop.run_in_executor(store_thread, profile.accounts.list)
+            profile, accounts, settings = await loop.run_in_executor(
+                store_thread, partial(_open, request))
         except UserCancelled:
             return EXIT_FAILED
         except Exception as exc:  # shown to the user; the traceback only goes to the log
@@ -83,13 +111,22 @@ async def run_window(request: GuiRequest, app: QApplication) -> int:
             await show_and_wait(error_box(exc, request.lang))
             return EXIT_FAILED
 
-        window = MainWindow(accounts)
+        if not lang_given and settings.language != request.lang:
+            for translator in getattr(app, "_estafette_translators", []):
+                QCoreApplication.removeTranslator(translator)
+            app._estafette_translators = i18n.install_translators(  # type: ignore[attr-defined]
+                app, settings.language)
+        bridge = EventBridge(profile.events)
+        window = MainWindow(accounts, profile=profile, bridge=bridge, settings=settings,
+                            loop=loop)
         closed: asyncio.Future[None] = loop.create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
         window.show()
         await closed
         return EXIT_OK
     finally:
+        if bridge is not None:
+            bridge.close()
         if profile is not None:
             await loop.run_in_executor(store_thread, profile.close)
         store_thread.shutdown(wait=True)
@@ -106,12 +143,13 @@ def run_gui(request: GuiRequest) -> int:
     app.setDesktopFileName("estafette")
     # The coroutine decides when to stop (after closing the profile), not Qt.
     app.setQuitOnLastWindowClosed(False)
-    translators = i18n.install_translators(app, request.lang)
+    app._estafette_translators = i18n.install_translators(  # type: ignore[attr-defined]
+        app, request.lang)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(run_window(request, app))
+        return loop.run_until_complete(
+            run_window(request, app, lang_given=_lang_given(sys.argv)))
     finally:
-        del translators
         asyncio.set_event_loop(None)
         loop.close()

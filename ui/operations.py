@@ -8,6 +8,11 @@ Two forms, for two kinds of callers:
   such as item models, which must not depend on an asyncio loop being there (tests, benchmarks,
   ``QAbstractItemModelTester``). In the spirit of Anki's ``CollectionOp``: the callbacks always
   run on the GUI thread, after the work is done, in the order results arrive.
+- ``TaskRunner(executor).run(fn, on_success, on_failure)`` for widgets and dialogs that keep one
+  executor: the same delivery, plus ``busy``, ``cancel()`` (drop what is pending), ``close()``
+  (drop everything from now on) and ``latest_only`` (a new call makes older answers stale, as a
+  preview or a search wants). ``ui.dialogs.BackgroundRunner`` and the previews' runner are thin
+  layers over it.
 
 The hop back to the GUI thread is a Qt signal emitted from the worker thread: ``_Runner`` lives on
 the GUI thread, so the connection is queued and its slot runs there.
@@ -27,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 T = TypeVar("T")
 _Success = Callable[[Any], None]
@@ -49,7 +54,10 @@ class _Runner(QObject):
         super().__init__(parent)
         self._callbacks: dict[int, tuple[_Success, _Failure]] = {}
         self._tokens = itertools.count(1)
-        self._finished.connect(self._deliver)
+        self._retired = False
+        # Always queued, even when the work is already done at submission: callbacks never run
+        # inside the call that started the work.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def submit(
         self,
@@ -58,6 +66,17 @@ class _Runner(QObject):
         on_success: Callable[[T], None],
         on_failure: Callable[[BaseException], None],
     ) -> Future[T] | None:
+        submitted = self.submit_token(executor, fn, on_success, on_failure)
+        return None if submitted is None else submitted[1]
+
+    def submit_token(
+        self,
+        executor: Executor,
+        fn: Callable[[], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> tuple[int, Future[T]] | None:
+        """``submit``, also returning the token that :meth:`drop` takes."""
         token = next(self._tokens)
         self._callbacks[token] = (on_success, on_failure)
         try:
@@ -67,7 +86,7 @@ class _Runner(QObject):
             log.debug("background call dropped: %s", exc)
             return None
         future.add_done_callback(lambda f: self._hand_over(token, f))
-        return future
+        return token, future
 
     def _hand_over(self, token: int, future: Future[Any]) -> None:
         # Runs on the worker thread (or here if already done): only emit, touch nothing.
@@ -77,17 +96,39 @@ class _Runner(QObject):
     def pending(self) -> int:
         return len(self._callbacks)
 
+    def drop(self, token: int) -> None:
+        """Forget ``token``'s callbacks: its answer, when it comes, is dropped."""
+        self._callbacks.pop(token, None)
+
+    def drop_all(self) -> None:
+        self._callbacks.clear()
+
+    def retire(self) -> None:
+        """Nobody will submit here again: delete this object (on its own thread) once the
+        answers still expected are delivered."""
+        self._retired = True
+        if not self._callbacks:
+            self.deleteLater()
+
     @Slot(int, object)
     def _deliver(self, token: int, future: Future[Any]) -> None:
         callbacks = self._callbacks.pop(token, None)
+        if self._retired and not self._callbacks:
+            self.deleteLater()
         if callbacks is None or future.cancelled():
             return
         on_success, on_failure = callbacks
         exc = future.exception()
-        if exc is not None:
-            on_failure(exc)
-        else:
-            on_success(future.result())
+        try:
+            if exc is not None:
+                on_failure(exc)
+            else:
+                on_success(future.result())
+        except RuntimeError as error:
+            # The widget the answer was for was deleted by Qt meanwhile: nobody is waiting.
+            if "already deleted" not in str(error):
+                raise
+            log.debug("background answer dropped: its widget is gone")
 
 
 def _log_failure(exc: BaseException) -> None:
@@ -117,6 +158,76 @@ class BackgroundOp(Generic[T]):
 Runner = _Runner
 
 
+class TaskRunner:
+    """One executor, calls run off the UI thread, answers delivered on the GUI thread.
+
+    Create it on the GUI thread. Its Qt half (the ``_Runner``) is a child of the application, not
+    of the widget that asks: a worker may finish after that widget was deleted, and the runner
+    must still be there to receive (and drop) the late answer; being owned by Qt, it is never
+    destroyed by Python's garbage collector on a worker thread. ``close()`` retires it.
+    ``latest_only``: each call makes earlier pending ones stale (their futures are cancelled when
+    not started, their answers dropped).
+    """
+
+    def __init__(self, executor: Executor, *, latest_only: bool = False) -> None:
+        self._executor = executor
+        self._latest_only = latest_only
+        self._runner = make_runner(QCoreApplication.instance())
+        self._futures: dict[int, Future[Any]] = {}
+        self._closed = False
+
+    @property
+    def executor(self) -> Executor:
+        return self._executor
+
+    @property
+    def busy(self) -> bool:
+        """A call is running or its answer is not delivered yet."""
+        return self._runner.pending() > 0
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> Future[T] | None:
+        if self._latest_only:
+            self.cancel()
+        futures = self._futures
+
+        def success(result: T) -> None:
+            if not self._closed and on_success is not None:
+                on_success(result)
+
+        def failure(exc: BaseException) -> None:
+            if self._closed:
+                return
+            (on_failure or _log_failure)(exc)
+
+        submitted = self._runner.submit_token(self._executor, fn, success, failure)
+        if submitted is None:
+            return None
+        token, future = submitted
+        futures[token] = future
+        future.add_done_callback(lambda _f: futures.pop(token, None))
+        return future
+
+    def cancel(self) -> None:
+        """Drop every pending answer (and cancel the calls that have not started)."""
+        for future in list(self._futures.values()):
+            future.cancel()
+        self._futures.clear()
+        self._runner.drop_all()
+
+    def close(self) -> None:
+        """From now on, answers are dropped (the owner is going away)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._runner.drop_all()
+        self._runner.retire()
+
+
 def make_runner(parent: QObject | None = None) -> Runner:
     """A runner living on the GUI thread (create it there, e.g. in a widget's or model's
     constructor, and give it that widget or model as parent)."""
@@ -125,4 +236,4 @@ def make_runner(parent: QObject | None = None) -> Runner:
     return _Runner(parent)
 
 
-__all__ = ["BackgroundOp", "Runner", "make_runner", "run_blocking"]
+__all__ = ["BackgroundOp", "Runner", "TaskRunner", "make_runner", "run_blocking"]

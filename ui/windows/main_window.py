@@ -1,12 +1,23 @@
-"""The main window: accounts on the left (each with its two MSSanté panes), the reading area on the
-right. It only presents what it is given; loading happens off the UI thread in ``ui.main``."""
+"""The main window: accounts on the left (each with its two MSSanté panes, spec §9) and the folders
+of the current one; on the right the message list, then the reader with its attachment bar; the
+"Patients" pane adds the patient conversations above the list. Status bar with sync progress,
+connection state, outbox count and the CPS card; new mail in the tray (a count only).
+
+It only presents: every store read or write runs on the profile's database executor, parsing and
+previews on its CPU pool, each account's sync on its own thread (``app.services.sync_runner``);
+answers come back on the GUI thread through ``ui.operations``. Core events arrive through
+``ui.bridge.EventBridge``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -20,19 +31,49 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolBar,
     QTreeView,
+    QVBoxLayout,
     QWidget,
 )
 
-from ui.models.account_model import AccountModel, AccountRow, NodeType, Roles
+from app.domain.settings import AppSettings
+from app.errors import UserFacingError
+from app.events import Event, MessagesChanged, MessagesStored
+from app.services.outbox_service import OutboxItemQueued
+from ui.bridge import EventBridge
+from ui.dialogs import error_text
+from ui.models.account_model import AccountModel, AccountRow, NodeType, Pane, Roles
+from ui.models.account_model import Roles as AccountRoles
+from ui.models.conversation_model import PatientRow, load_patients
+from ui.models.folder_model import FolderModel
+from ui.models.folder_model import Roles as FolderRoles
+from ui.models.message_list_model import MessageListModel
+from ui.operations import BackgroundOp, make_runner
+from ui.services.lock_controller import LockController
+from ui.tray import NewMailNotifier
+from ui.widgets.attachment_bar import AttachmentBar
+from ui.widgets.card_status import CardStatusIndicator
+from ui.widgets.message_list import MessageListView
+from ui.widgets.preview import FilingRequest, create_preview
+from ui.widgets.reader import MessageReader, ReaderContent, prepare_content
+from ui.widgets.status_bar import SyncStatusBar
+from ui.windows.patient_pane import NewPatientMessageDialog, PatientPane
+
+T = TypeVar("T")
+REFRESH_DELAY_MS = 300
+OUTBOX_INTERVAL_MS = 30_000
 
 # Badge colours per mailbox kind; dark enough for white text (contrast ratio >= 4.5:1).
 _BADGE_COLOURS = {"PER": "#1f5fa8", "ORG": "#2e7040", "APP": "#8a4b00"}
@@ -131,15 +172,74 @@ class AccountDelegate(QStyledItemDelegate):
         return max(metrics.horizontalAdvance(k) for k in (*_BADGE_COLOURS, kind)) + 2 * _PADDING
 
 
-class MainWindow(QMainWindow):
-    closed = Signal()  # after the window accepted to close; ``ui.main`` then closes the profile
+@dataclass
+class _Selection:
+    """What the left side points at: an account, its pane, its folder."""
 
-    def __init__(self, accounts: Iterable[Any] = (), parent: QWidget | None = None) -> None:
+    address: str = ""
+    login: str = ""
+    pane: str = Pane.PROFESSIONALS.value
+    account_id: int | None = None
+    folder_id: int | None = None
+
+
+class MainWindow(QMainWindow):
+    """Accounts, folders and panes on the left; the message list, then the reader, on the right.
+
+    Without a ``profile`` it is only the shell (tests of the tree, translations). With one, it
+    wires the core: every store read runs on the profile's database executor, parsing and
+    previews on its CPU pool, sync passes on each account's own thread (``SyncRunner``), and
+    answers come back through ``ui.operations`` — never a blocking call on the UI thread.
+    """
+
+    closed = Signal()  # after the window accepted to close; ``ui.main`` then closes the profile
+    logout_requested = Signal()
+    message_shown = Signal(int)  # the reader shows this message (store id)
+    preview_opened = Signal(object)  # the PreviewFrame just opened
+    composer_opened = Signal(object)  # the Composer just opened
+    sync_done = Signal(str)  # an account's first pass finished (address)
+    filed = Signal(object)  # FiledDocument
+    _outbox_finished = Signal()
+
+    def __init__(
+        self,
+        accounts: Iterable[Any] = (),
+        parent: QWidget | None = None,
+        *,
+        profile: Any | None = None,
+        bridge: EventBridge | None = None,
+        settings: AppSettings | None = None,
+        sync_on_start: bool = True,
+        undo_seconds: float | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        use_tray: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle(self.tr("Estafette — Messagerie sécurisée de santé"))
-        self.resize(1100, 700)
+        self.resize(1280, 780)
+        self.profile = profile
+        self.bridge = bridge
+        self.settings = settings or AppSettings()
+        self._loop = loop
+        self._undo_seconds = undo_seconds
+        self._accounts: dict[str, Any] = {}  # address -> app.domain.account.Account
+        self._account_ids: dict[str, int] = {}
+        self._selection = _Selection()
+        self._current_message: int | None = None
+        self._current_attachments: tuple[Any, ...] = ()
+        self._watches: dict[str, Any] = {}
+        self._synced: set[str] = set()
+        self._syncing: set[str] = set()
+        self.composers: list[Any] = []
+        self.preview_dialog: QDialog | None = None
+        self.directory_dialog: Any = None
+        self._runner = make_runner(self)
+        self.sync_runner: Any = None
+        self._outbox_thread: Any = None
+        self._closing = False
 
+        # -- left: accounts (with the two MSSanté panes), then the folders of the current one --
         self.account_model = AccountModel(self)
         self.account_tree = QTreeView(self)
         self.account_tree.setObjectName("accountTree")
@@ -152,6 +252,31 @@ class MainWindow(QMainWindow):
         self.account_tree.setUniformRowHeights(False)
         self.account_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.account_model.modelReset.connect(self._on_accounts_reset)
+        self.account_tree.selectionModel().currentChanged.connect(self._on_tree_current)
+
+        self.folder_model = FolderModel(self)
+        self.folder_tree = QTreeView(self)
+        self.folder_tree.setObjectName("folderTree")
+        self.folder_tree.setAccessibleName(self.tr("Dossiers"))
+        self.folder_tree.setModel(self.folder_model)
+        self.folder_tree.setHeaderHidden(True)
+        self.folder_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.folder_tree.selectionModel().currentChanged.connect(self._on_folder_current)
+        self.folder_model.modelReset.connect(self.folder_tree.expandAll)
+
+        left = QSplitter(Qt.Orientation.Vertical, self)
+        left.setObjectName("leftSplitter")
+        left.addWidget(self.account_tree)
+        left.addWidget(self.folder_tree)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 1)
+        left.setChildrenCollapsible(False)
+
+        # -- right: patient pane (Patients only), message list, reader --
+        self.patient_pane = PatientPane(self)
+        self.patient_pane.hide()
+        self.patient_pane.new_message_requested.connect(self.new_patient_message)
+        self.patient_pane.patient_selected.connect(self._on_patient_selected)
 
         self.placeholder = QLabel(self.tr("Aucun message sélectionné"), self)
         self.placeholder.setObjectName("readingPlaceholder")
@@ -159,38 +284,137 @@ class MainWindow(QMainWindow):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)  # greyed: nothing to act on yet
 
+        self.reader = MessageReader(self)
+        self.attachment_bar = AttachmentBar(self)
+        self.attachment_bar.hide()
+        self.reader.attachments_changed.connect(self._on_attachments)
+        self.attachment_bar.preview_requested.connect(self.preview_attachment)
+        self.attachment_bar.open_requested.connect(self.preview_attachment)
+        self.attachment_bar.save_requested.connect(self.save_attachment)
+        reader_page = QWidget(self)
+        reader_layout = QVBoxLayout(reader_page)
+        reader_layout.setContentsMargins(0, 0, 0, 0)
+        reader_layout.addWidget(self.reader, 1)
+        reader_layout.addWidget(self.attachment_bar)
+        self.reader_stack = QStackedWidget(self)
+        self.reader_stack.setObjectName("readerStack")
+        self.reader_stack.addWidget(self.placeholder)
+        self.reader_stack.addWidget(reader_page)
+
+        self.message_model: MessageListModel | None = None
+        self.message_list: MessageListView | None = None
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.setObjectName("rightSplitter")
+        right.addWidget(self.patient_pane)
+        if profile is not None:
+            from app.store.message_queries import MessageQueries
+
+            self.queries = MessageQueries(database=profile.database)
+            self.message_model = MessageListModel(source=self.queries,
+                                                  executor=profile.executors.db, parent=self)
+            self.message_list = MessageListView(self.message_model, self)
+            self.message_list.current_message_changed.connect(self._on_message_current)
+            self.message_model.loaded.connect(self._on_list_loaded)
+            right.addWidget(self.message_list)
+        right.addWidget(self.reader_stack)
+        right.setChildrenCollapsible(False)
+        right.setStretchFactor(right.indexOf(self.reader_stack), 3)
+        self.right_splitter = right
+
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("mainSplitter")
-        splitter.addWidget(self.account_tree)
-        splitter.addWidget(self.placeholder)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([440, 660])
+        splitter.setSizes([400, 880])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
+        if self.message_list is not None:
+            right.setSizes([0, 300, 420])
 
-        self.account_count_label = QLabel(self)
-        self.account_count_label.setObjectName("accountCount")
-        self.account_count_label.setAccessibleName(self.tr("Nombre de comptes"))
-        self.statusBar().addPermanentWidget(self.account_count_label)
+        # -- status bar --
+        self.card_status = CardStatusIndicator(bridge, reader_configured=False, parent=self)
+        self.status = SyncStatusBar(self.card_status, self)
+        self.setStatusBar(self.status)
+        self.account_count_label = self.status.account_count_label
 
+        self.notifier = NewMailNotifier(self, use_tray=use_tray and profile is not None)
+        self.notifier.activated.connect(self._bring_to_front)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self._refresh_now)
+        self._outbox_timer = QTimer(self)
+        self._outbox_timer.setInterval(OUTBOX_INTERVAL_MS)
+        self._outbox_timer.timeout.connect(self.run_outbox)
+
+        self.lock: LockController | None = None
+        if profile is not None:
+            self.lock = LockController(
+                self, minutes=self.settings.lock_minutes,
+                lock_on_card_removal=self.settings.lock_on_card_removal)
+            self.lock.logout_requested.connect(self.logout)
+            self.lock.psc_relogin_requested.connect(self._psc_relogin)
+
+        self._outbox_finished.connect(self._outbox_done)
         self._build_menus()
+        if bridge is not None:
+            bridge.event_published.connect(self.handle_event)
         self.set_accounts(accounts)
+        if profile is not None:
+            self._load_account_ids()
+            self._load_unlock_policy()
+            self._count_outbox()
+            self._outbox_timer.start()
+            if sync_on_start:
+                QTimer.singleShot(0, self.sync_all)
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        live = self.profile is not None
         self.file_menu = self._menu(bar.addMenu(self.tr("&Fichier")), "fileMenu")
+        self.new_message_action = self._action(self.tr("&Nouveau message"), "newMessageAction",
+                                                QKeySequence(self.tr("Ctrl+N")))
+        self.new_message_action.triggered.connect(lambda: self.open_composer())
+        self.new_patient_action = self._action(self.tr("Nouveau message &patient…"),
+                                               "newPatientMessageAction")
+        self.new_patient_action.triggered.connect(self.new_patient_message)
+        self.add_account_action = self._action(self.tr("&Ajouter un compte…"),
+                                               "addAccountAction")
+        self.add_account_action.triggered.connect(self.open_account_wizard)
+        self.sync_action = self._action(self.tr("&Synchroniser"), "syncAction",
+                                        QKeySequence(self.tr("F5")))
+        self.sync_action.triggered.connect(self.sync_all)
         self.quit_action = self._action(self.tr("&Quitter"), "quitAction",
                                         QKeySequence(self.tr("Ctrl+Q")))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
+        for action in (self.new_message_action, self.new_patient_action, None,
+                       self.sync_action, self.add_account_action, None):
+            if action is None:
+                self.file_menu.addSeparator()
+            else:
+                action.setEnabled(live)
+                self.file_menu.addAction(action)
+        if self.lock is not None:
+            self.file_menu.addAction(self.lock.lock_action)
+            self.file_menu.addAction(self.lock.logout_action)
+            self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
 
         self.edit_menu = self._menu(bar.addMenu(self.tr("&Édition")), "editMenu")
+        self.reply_action = self._action(self.tr("&Répondre"), "replyAction",
+                                         QKeySequence(self.tr("Ctrl+R")))
+        self.reply_action.triggered.connect(self.reply)
+        self.reply_action.setEnabled(False)
+        self.edit_menu.addAction(self.reply_action)
         self.find_action = self._action(self.tr("&Rechercher dans les messages…"), "findAction",
                                         QKeySequence(QKeySequence.StandardKey.Find))
-        self.find_action.setEnabled(False)  # arrives with the message list
+        self.find_action.setEnabled(live)
+        self.find_action.triggered.connect(self._focus_search)
         self.edit_menu.addAction(self.find_action)
 
         self.view_menu = self._menu(bar.addMenu(self.tr("&Affichage")), "viewMenu")
@@ -201,11 +425,16 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.status_bar_action)
 
         self.tools_menu = self._menu(bar.addMenu(self.tr("&Outils")), "toolsMenu")
-        self.directory_action = self._action(self.tr("&Annuaire"), "directoryAction")
+        self.directory_action = self._action(self.tr("&Annuaire"), "directoryAction",
+                                             QKeySequence(self.tr("Ctrl+Shift+B")))
+        self.directory_action.triggered.connect(self.open_directory)
+        self.audit_action = self._action(self.tr("&Journal d'audit…"), "auditAction")
+        self.audit_action.triggered.connect(self.open_audit)
         self.settings_action = self._action(self.tr("&Paramètres…"), "settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        for action in (self.directory_action, self.settings_action):
-            action.setEnabled(False)  # not implemented yet: visible so the layout is stable
+        self.settings_action.triggered.connect(self.open_settings)
+        for action in (self.directory_action, self.audit_action, self.settings_action):
+            action.setEnabled(live)
             self.tools_menu.addAction(action)
 
         self.help_menu = self._menu(bar.addMenu(self.tr("Ai&de")), "helpMenu")
@@ -213,6 +442,17 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
         self.help_menu.addAction(self.about_action)
+
+        if live:
+            toolbar = QToolBar(self.tr("Barre principale"), self)
+            toolbar.setObjectName("mainToolbar")
+            toolbar.setMovable(False)
+            toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            for action in (self.sync_action, self.new_message_action, self.reply_action,
+                           self.directory_action):
+                toolbar.addAction(action)
+            self.addToolBar(toolbar)
+            self.toolbar = toolbar
 
     @staticmethod
     def _menu(menu: QMenu, name: str) -> QMenu:
@@ -224,11 +464,57 @@ class MainWindow(QMainWindow):
         action.setObjectName(name)
         if shortcut is not None:
             action.setShortcut(shortcut)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
         return action
 
-    # -- content -----------------------------------------------------------------------------
+    # -- background helpers ------------------------------------------------------------------
+    def _db(self, fn: Callable[[], T], done: Callable[[T], None],
+            failed: Callable[[BaseException], None] | None = None) -> None:
+        assert self.profile is not None
+        BackgroundOp(fn).success(done).failure(failed or self._show_error).run_in_background(
+            self.profile.executors.db, self._runner)
+
+    def _cpu(self, fn: Callable[[], T], done: Callable[[T], None],
+             failed: Callable[[BaseException], None] | None = None) -> None:
+        assert self.profile is not None
+        BackgroundOp(fn).success(done).failure(failed or self._show_error).run_in_background(
+            self.profile.executors.cpu, self._runner)
+
+    def _show_error(self, exc: BaseException) -> None:
+        if self._closing:
+            return
+        self.status.showMessage(error_text(exc, self.tr(
+            "Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.")),
+            10_000)
+
+    # -- accounts ----------------------------------------------------------------------------
     def set_accounts(self, accounts: Iterable[Any | AccountRow]) -> None:
-        self.account_model.set_accounts(accounts)
+        items = list(accounts)
+        self._accounts = {str(a.address): a for a in items if not isinstance(a, AccountRow)}
+        self.account_model.set_accounts(items)
+        has_org = any(getattr(a, "kind", "") in ("ORG",) or str(
+            getattr(getattr(a, "kind", None), "value", "")) == "ORG" for a in items)
+        self.audit_action.setEnabled(self.profile is not None and has_org)
+
+    def account(self, address: str) -> Any | None:
+        return self._accounts.get(address)
+
+    def _load_account_ids(self) -> None:
+        assert self.profile is not None
+        messages = self.profile.messages
+        pairs = [(a.address, a.login) for a in self._accounts.values()]
+
+        def read() -> dict[str, int]:
+            return {str(address): messages.account_id(str(address), login)
+                    for address, login in pairs}
+
+        self._db(read, self._on_account_ids)
+
+    def _on_account_ids(self, ids: dict[str, int]) -> None:
+        self._account_ids.update(ids)
+        if self._selection.address and self._selection.account_id is None:
+            self._select_account(self._selection.address, self._selection.login,
+                                 self._selection.pane)
 
     def _on_accounts_reset(self) -> None:
         self.account_tree.expandAll()
@@ -241,11 +527,711 @@ class MainWindow(QMainWindow):
             text = self.tr("{count} comptes").format(count=count)
         self.account_count_label.setText(text)
         if count:
-            self.account_tree.setCurrentIndex(self.account_model.index(0, 0, QModelIndex()))
+            first = self.account_model.index(0, 0, QModelIndex())
+            self.account_tree.setCurrentIndex(self.account_model.index(0, 0, first))
+
+    def _on_tree_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        address = str(current.data(AccountRoles.ADDRESS) or "")
+        pane = current.data(AccountRoles.PANE) or Pane.PROFESSIONALS.value
+        account = self._accounts.get(address)
+        login = account.login if account is not None else ""
+        self._select_account(address, login, str(pane))
+
+    def _select_account(self, address: str, login: str, pane: str) -> None:
+        changed = address != self._selection.address
+        self._selection.address, self._selection.login, self._selection.pane = (
+            address, login, pane)
+        patients = pane == Pane.PATIENTS.value
+        self.patient_pane.setVisible(patients and self.profile is not None)
+        if patients and self.profile is not None:
+            self.right_splitter.setSizes([220, 240, 320])
+            self._load_patients()
+        elif self.message_list is not None:
+            self.message_list.search.clear()
+            if self.message_model is not None and self.message_model.query is not None:
+                self.message_model.set_search(None)
+        if self.profile is None:
+            return
+        account_id = self._account_ids.get(address)
+        if changed or self._selection.account_id != account_id:
+            self._selection.account_id = account_id
+            self._selection.folder_id = None
+            self.folder_model.set_folders([])
+            self._show_placeholder()
+            if account_id is not None:
+                self._load_folders(reset=True)
+
+    # -- folders -----------------------------------------------------------------------------
+    def _load_folders(self, *, reset: bool = False) -> None:
+        account_id = self._selection.account_id
+        if account_id is None or self.profile is None:
+            return
+        queries = self.queries
+
+        def loaded(folders: list[Any]) -> None:
+            if account_id != self._selection.account_id:
+                return  # the user moved to another account meanwhile
+            if reset or self.folder_model.rowCount() == 0:
+                self.folder_model.set_folders(folders)
+                inbox = self.folder_model.inbox_index()
+                if inbox.isValid():
+                    self.folder_tree.setCurrentIndex(inbox)
+            else:
+                self.folder_model.update_counts(folders)
+                if self._selection.folder_id is None:
+                    inbox = self.folder_model.inbox_index()
+                    if inbox.isValid():
+                        self.folder_tree.setCurrentIndex(inbox)
+
+        self._db(lambda: queries.folder_counts(account_id), loaded)
+
+    def _on_folder_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        folder_id = current.data(FolderRoles.FOLDER_ID) if current.isValid() else None
+        if folder_id is None or self.message_model is None or self.message_list is None:
+            return
+        self._selection.folder_id = int(folder_id)
+        self._show_placeholder()
+        self.message_list.set_scope_name(str(current.data() or ""))
+        self.message_model.set_folder(int(folder_id))
+
+    def current_folder_id(self) -> int | None:
+        return self._selection.folder_id
+
+    # -- patients ----------------------------------------------------------------------------
+    def _load_patients(self) -> None:
+        if self.profile is None or not self._selection.address:
+            return
+        database, mailbox = self.profile.database, self._selection.address
+        self._db(lambda: load_patients(database, mailbox), self._on_patients)
+
+    def _on_patients(self, rows: list[PatientRow]) -> None:
+        self.patient_pane.set_patients(rows)
+
+    def _on_patient_selected(self, row: PatientRow | None) -> None:
+        # The patient's messages: the list searches the current folder for their address.
+        if self.message_list is None or row is None:
+            return
+        self.message_list.search.setText(row.address)
+        self.message_list.apply_search()
+
+    def new_patient_message(self) -> None:
+        if self.profile is None:
+            return
+        dialog = NewPatientMessageDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted_ins.connect(self._start_patient_conversation)
+        self.patient_dialog = dialog
+        dialog.open()
+
+    def _start_patient_conversation(self, ins: str, address: str) -> None:
+        assert self.profile is not None
+        conversations = self.profile.conversations
+        mailbox = self._selection.address
+
+        def start() -> str:
+            conversations.start(ins, ins_qualified=True, mailbox=mailbox)
+            return address
+
+        def started(patient: str) -> None:
+            composer = self.open_composer(to=[patient])
+            composer.setWindowTitle(self.tr("Nouveau message patient"))
+            self._load_patients()
+
+        self._db(start, started)
+
+    # -- message list and reader -------------------------------------------------------------
+    def _show_placeholder(self) -> None:
+        self._current_message = None
+        self.reply_action.setEnabled(False)
+        self.reader.clear()
+        self.attachment_bar.set_attachments(())
+        self.reader_stack.setCurrentWidget(self.placeholder)
+
+    def _on_list_loaded(self, _count: int) -> None:
+        # A refresh reset the list: select the message being read again.
+        if self._current_message is None or self.message_model is None:
+            return
+        row = self.message_model.row_of(self._current_message)
+        if row is not None and self.message_list is not None:
+            table = self.message_list.table
+            table.selectionModel().blockSignals(True)
+            table.selectRow(row)
+            table.selectionModel().blockSignals(False)
+
+    def _on_message_current(self, message_id: Any) -> None:
+        if message_id is None or self.profile is None:
+            if message_id is None and self.message_list is not None and \
+                    not self.message_list.selected_message_ids():
+                self._show_placeholder()
+            return
+        self.open_message(int(message_id))
+
+    def open_message(self, message_id: int) -> None:
+        assert self.profile is not None and self.message_model is not None
+        self._current_message = message_id
+        messages = self.profile.messages
+        unread = False
+        row = self.message_model.row_of(message_id)
+        if row is not None:
+            line = self.message_model.line(row)
+            unread = bool(line is not None and line.row.unread)
+
+        def load() -> bytes | None:
+            return messages.raw(message_id)
+
+        def loaded(raw: bytes | None) -> None:
+            if self._current_message != message_id:
+                return
+            if raw is None:
+                self.reader_stack.setCurrentWidget(self.placeholder)
+                self.placeholder.setText(self.tr("Le contenu de ce message n'est pas encore "
+                                                 "téléchargé."))
+                return
+            self._cpu(lambda: prepare_content(raw), lambda c: self._show_content(message_id, c))
+
+        self._db(load, loaded)
+        if unread:
+            # Through the store's offline-change queue: the sync engine replays it on the server.
+            self._db(lambda: messages.mark_read([message_id]), lambda _r: self.schedule_refresh())
+
+    def _show_content(self, message_id: int, content: ReaderContent) -> None:
+        if self._current_message != message_id:
+            return
+        self.reader.show_content(content)
+        self.reader_stack.setCurrentIndex(1)
+        self.reply_action.setEnabled(True)
+        self.message_shown.emit(message_id)
+
+    def _on_attachments(self, attachments: Any) -> None:
+        self._current_attachments = tuple(attachments)
+        self.attachment_bar.set_attachments(self._current_attachments)
+
+    def attachments(self) -> tuple[Any, ...]:
+        return self._current_attachments
+
+    # -- previews and filing -----------------------------------------------------------------
+    def preview_attachment(self, position: int) -> None:
+        if self.profile is None or not 0 <= position < len(self._current_attachments):
+            return
+        attachment = self._current_attachments[position]
+        message_id = self._current_message
+        self._cpu(attachment.data,
+                  lambda data: self._open_preview(attachment, bytes(data), message_id, position))
+
+    def _open_preview(self, attachment: Any, data: bytes, message_id: int | None,
+                      position: int) -> None:
+        assert self.profile is not None
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        dialog = QDialog(self)
+        dialog.setObjectName("previewDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        name = str(attachment.name or self.tr("pièce jointe"))
+        dialog.setWindowTitle(self.tr("Aperçu — {name}").format(name=name))
+        dialog.resize(900, 720)
+        preview = create_preview(data, executor=self.profile.executors.cpu, filename=name,
+                                 mime_type=attachment.content_type, parent=dialog)
+        signal = getattr(preview, "file_requested", None)
+        if signal is not None:
+            signal.connect(lambda request: self.file_document(request, message_id, position))
+        preview.save_requested.connect(lambda: self.save_attachment(position))
+        layout = QVBoxLayout(dialog)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(preview)
+        dialog.preview = preview  # type: ignore[attr-defined]
+        dialog.destroyed.connect(lambda *_a: self._preview_gone(dialog))
+        self.preview_dialog = dialog
+        dialog.show()
+        self.preview_opened.emit(preview)
+
+    def _preview_gone(self, dialog: QDialog) -> None:
+        if self.preview_dialog is dialog:
+            self.preview_dialog = None
+
+    def save_attachment(self, position: int) -> None:
+        if self.profile is None or not 0 <= position < len(self._current_attachments):
+            return
+        attachment = self._current_attachments[position]
+        chooser = QFileDialog(self, self.tr("Enregistrer la pièce jointe"))
+        chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        chooser.selectFile(str(attachment.name or "piece-jointe"))
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(path: str) -> None:
+            def write() -> None:
+                target = Path(path)
+                target.write_bytes(attachment.data())
+                target.chmod(0o600)
+
+            self._cpu(write, lambda _r: self.status.showMessage(
+                self.tr("Pièce jointe enregistrée."), 5000))
+
+        chooser.fileSelected.connect(chosen)
+        chooser.open()
+
+    def file_document(self, request: FilingRequest, message_id: int | None = None,
+                      position: int | None = None) -> None:
+        """"Classer dans le dossier patient": into the export folder of the settings (asked for,
+        then kept, when none is set), off the UI thread, audited by the filing service."""
+        if self.profile is None:
+            return
+        folder = self.settings.export_folder
+        if folder:
+            self._file_into(Path(folder), request, message_id, position)
+            return
+        chooser = QFileDialog(self, self.tr("Choisir le dossier patient"))
+        chooser.setObjectName("exportFolderChooser")
+        chooser.setFileMode(QFileDialog.FileMode.Directory)
+        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(path: str) -> None:
+            self._remember_export_folder(path)
+            self._file_into(Path(path), request, message_id, position)
+
+        chooser.fileSelected.connect(chosen)
+        self.export_chooser = chooser
+        chooser.open()
+
+    def _remember_export_folder(self, path: str) -> None:
+        try:
+            self.settings = self.settings.with_changes(export_folder=path)
+        except UserFacingError as exc:
+            self._show_error(exc)
+            return
+        settings = self.settings
+        store = self._settings_store()
+        self._db(lambda: store.save(settings), lambda _r: None)
+
+    def _file_into(self, folder: Path, request: FilingRequest, message_id: int | None,
+                   position: int | None) -> None:
+        assert self.profile is not None
+        from app.services.credentials import actor_of
+        from app.services.document_filing import DocumentFilingService
+
+        account = self._accounts.get(self._selection.address)
+        if account is None:
+            return
+        service = DocumentFilingService(audit=self.profile.audit)
+        actor = actor_of(account)
+
+        def run() -> Any:
+            return service.file_document(request.cda, folder=folder, mailbox=account.address,
+                                         actor=actor, pdf=request.pdf, message_ref=message_id,
+                                         attachment_index=position)
+
+        def done(filed: Any) -> None:
+            self.status.showMessage(self.tr("Document classé : {name}").format(
+                name=filed.path.name), 8000)
+            self.filed.emit(filed)
+
+        self._cpu(run, done)
+
+    # -- composer, reply, directory ----------------------------------------------------------
+    def open_composer(self, *, to: Iterable[str] = (), cc: Iterable[str] = (),
+                      subject: str = "", body: str = "") -> Any:
+        from ui.dialogs.composer import DEFAULT_UNDO_SECONDS, Composer
+
+        assert self.profile is not None
+        undo = self._undo_seconds if self._undo_seconds is not None else DEFAULT_UNDO_SECONDS
+        composer = Composer(profile=self.profile, parent=self,
+                            from_address=self._selection.address or None, undo_seconds=undo)
+        composer.queued.connect(lambda _item: self._after_queue(undo))
+        composer.closed.connect(lambda: self._composer_closed(composer))
+        if to:
+            composer.to_field.add_addresses(list(to))
+        if cc:
+            composer.cc_field.add_addresses(list(cc))
+        if subject:
+            composer.subject_edit.setText(subject)
+        if body:
+            composer.body_edit.setPlainText(body)
+        self.composers.append(composer)
+        composer.show()
+        self.composer_opened.emit(composer)
+        return composer
+
+    def _composer_closed(self, composer: Any) -> None:
+        if composer in self.composers and composer.toast is None:
+            self.composers.remove(composer)
+        self._count_outbox()
+
+    def reply(self) -> None:
+        content = self.reader.content
+        if self.profile is None or content is None or self._current_message is None:
+            return
+        message_id = self._current_message
+        messages = self.profile.messages
+
+        def opened(detail: Any) -> None:
+            if detail is None:
+                return
+            summary = detail.summary
+            subject = summary.subject or ""
+            if not subject.lower().startswith(("re:", "re :")):
+                subject = f"RE: {subject}"
+            quoted = "\n".join(f"> {line}" for line in (content.text or "").splitlines())
+            intro = self.tr("Le {date}, {sender} a écrit :").format(
+                date=content.date, sender=content.sender)
+            self.open_composer(to=[summary.from_addr], subject=subject,
+                               body=f"\n\n{intro}\n{quoted}\n")
+
+        self._db(lambda: messages.get(message_id), opened)
+
+    def open_directory(self) -> None:
+        if self.profile is None:
+            return
+        from ui.dialogs import BackgroundRunner
+        from ui.dialogs.directory_dialog import DirectoryDialog
+
+        if self.directory_dialog is not None:
+            self.directory_dialog.raise_()
+            self.directory_dialog.activateWindow()
+            return
+        dialog = DirectoryDialog(runner=BackgroundRunner(self.profile.executors.cpu, self),
+                                 search=self.profile.directory.search, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.add_to.connect(lambda addresses: self._add_from_directory(addresses, cc=False))
+        dialog.add_cc.connect(lambda addresses: self._add_from_directory(addresses, cc=True))
+        dialog.destroyed.connect(lambda *_a: setattr(self, "directory_dialog", None))
+        self.directory_dialog = dialog
+        dialog.show()
+
+    def _add_from_directory(self, addresses: list[str], *, cc: bool) -> None:
+        """Into the composer being written (the last one still open), else a new one."""
+        live = [c for c in self.composers if c.isVisible()]
+        if not live:
+            self.open_composer(**({"cc": addresses} if cc else {"to": addresses}))
+            return
+        composer = live[-1]
+        (composer.cc_field if cc else composer.to_field).add_addresses(addresses)
+        composer.raise_()
+
+    def _focus_search(self) -> None:
+        if self.message_list is not None:
+            self.message_list.search.setFocus()
+            self.message_list.search.selectAll()
+
+    # -- settings, accounts, audit -----------------------------------------------------------
+    def _settings_store(self) -> Any:
+        assert self.profile is not None
+        from app.store.outbox_store import SettingStore
+        from app.store.settings_store import AppSettingsStore
+
+        return AppSettingsStore(settings=SettingStore(database=self.profile.database),
+                                secrets=self.profile.secrets)
+
+    def open_settings(self) -> None:
+        if self.profile is None:
+            return
+        store = self._settings_store()
+        accounts = list(self._accounts.values())
+        receipts = self.profile.receipts
+
+        def read() -> tuple[AppSettings, bool, dict[tuple[str, str], Any]]:
+            policies = {}
+            for account in accounts:
+                with contextlib.suppress(Exception):
+                    policies[(account.address, account.login)] = receipts.mdn_policy(account)
+            return store.load(), store.fhir_api_key() is not None, policies
+
+        def show(result: tuple[AppSettings, bool, dict[tuple[str, str], Any]]) -> None:
+            from ui.dialogs.settings_dialog import SettingsDialog
+
+            settings, has_key, policies = result
+            dialog = SettingsDialog(settings, api_key_stored=has_key, accounts=accounts,
+                                    mdn_policies=policies, parent=self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.settings_accepted.connect(self._save_settings)
+            self.settings_dialog = dialog
+            dialog.open()
+
+        self._db(read, show)
+
+    def _save_settings(self, result: Any) -> None:
+        from ui.dialogs.settings_dialog import save_settings
+
+        assert self.profile is not None
+        store = self._settings_store()
+        receipts = self.profile.receipts
+        accounts = list(self._accounts.values())
+        self.settings = result.settings
+        if self.lock is not None:
+            self.lock.set_minutes(result.settings.lock_minutes)
+            self.lock.lock_on_card_removal = result.settings.lock_on_card_removal
+        self._db(lambda: save_settings(result, store=store, receipts=receipts,
+                                       accounts=accounts),
+                 lambda _r: self.status.showMessage(self.tr("Paramètres enregistrés."), 5000))
+
+    def open_account_wizard(self) -> None:
+        if self.profile is None:
+            return
+        from ui.dialogs.account_wizard import AccountWizard
+
+        wizard = AccountWizard(self.profile.accounts, executor=self.profile.executors.cpu,
+                               parent=self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.account_added.connect(self._account_added)
+        self.account_wizard = wizard
+        wizard.open()
+
+    def _account_added(self, account: Any) -> None:
+        assert self.profile is not None
+        accounts = self.profile.accounts
+
+        def reload(items: list[Any]) -> None:
+            self.set_accounts(items)
+            self._load_account_ids()
+            self.sync_account(account)
+
+        self._db(accounts.list, reload)
+
+    def open_audit(self) -> None:
+        if self.profile is None:
+            return
+        from ui.dialogs.audit_viewer import AuditViewer
+
+        boxes = [a.address for a in self._accounts.values()
+                 if str(getattr(a.kind, "value", a.kind)).upper() == "ORG"]
+        viewer = AuditViewer(self.profile.audit, mailboxes=boxes,
+                             executor=self.profile.executors.db, parent=self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.audit_viewer = viewer
+        viewer.show()
+
+    # -- sync --------------------------------------------------------------------------------
+    def sync_all(self) -> None:
+        for account in list(self._accounts.values()):
+            self.sync_account(account)
+
+    def sync_account(self, account: Any) -> None:
+        """One pass in the account's own thread, then push (IDLE); PSC accounts without a
+        session open the login dialog first (the binding code is shown there)."""
+        if self.profile is None or self._closing:
+            return
+        from app.domain.account import AuthMethod
+        from app.services.sync_runner import SyncRunner
+
+        address = str(account.address)
+        if address in self._syncing:
+            return
+        if account.auth is AuthMethod.PSC and not self.profile.credentials.has_session(account):
+            self._login_psc(account)
+            return
+        if self.sync_runner is None:
+            self.sync_runner = SyncRunner(self.profile.sync)
+        engine = self.profile.sync
+        self._syncing.add(address)
+        self.status.sync_started(address)
+        BackgroundOp(lambda: engine.sync_account(account)).success(
+            lambda _report: self._synced_pass(account)
+        ).failure(lambda exc: self._sync_failed(account, exc)).run_in_background(
+            self.sync_runner.executor_for(account), self._runner)
+
+    def _synced_pass(self, account: Any) -> None:
+        address = str(account.address)
+        self._syncing.discard(address)
+        first = address not in self._synced
+        self._synced.add(address)
+        self.schedule_refresh()
+        if address == self._selection.address and self._selection.account_id is not None:
+            self._load_folders()
+        if first and address not in self._watches and not self._closing:
+            assert self.sync_runner is not None
+            self._watches[address] = self.sync_runner.start_watch(account)
+        self.sync_done.emit(address)
+
+    def _sync_failed(self, account: Any, exc: BaseException) -> None:
+        address = str(account.address)
+        self._syncing.discard(address)
+        reason = error_text(exc, self.tr("la synchronisation a échoué (détails dans le journal)"))
+        self.status.sync_failed(address, reason)
+
+    def _login_psc(self, account: Any) -> None:
+        """Pro Santé Connect (CIBA): the dialog shows the binding code; on approval the session
+        is attached to the account's credentials and the sync starts."""
+        assert self.profile is not None
+        from app.services.auth_service import AuthService
+        from ui.dialogs.login_dialog import LoginDialog
+
+        credentials = self.profile.credentials
+        try:
+            auth = AuthService(credentials.oidc_settings(account),
+                               publish=self.profile.events.publish, secrets=self.profile.secrets)
+        except UserFacingError as exc:
+            self._sync_failed(account, exc)
+            return
+        dialog = LoginDialog(auth, bridge=self.bridge, national_id=account.national_id or "",
+                             account=account.address, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def logged_in(session: Any) -> None:
+            loop = self._loop or asyncio.get_event_loop()
+            credentials.attach_session(account, session, loop)
+            self._db(lambda: credentials.audit_login(account, None), lambda _r: None)
+            if self.lock is not None and self.lock.locked:
+                self.lock.unlock()
+            self.sync_account(account)
+
+        dialog.logged_in.connect(logged_in)
+        self.login_dialog = dialog
+        dialog.open()
+
+    def _psc_relogin(self) -> None:
+        from app.domain.account import AuthMethod
+
+        for account in self._accounts.values():
+            if account.auth is AuthMethod.PSC:
+                self._login_psc(account)
+                return
+
+    def _load_unlock_policy(self) -> None:
+        """The lock screen's way back: the password of a password account, else PSC."""
+        assert self.profile is not None and self.lock is not None
+        from app.domain.account import AuthMethod
+        from ui.services.lock_controller import UnlockPolicy, password_checker
+
+        accounts = list(self._accounts.values())
+        store = self.profile.accounts
+        psc = any(a.auth is AuthMethod.PSC for a in accounts)
+        user = next((a.display_name or a.login for a in accounts), "")
+
+        def read() -> str | None:
+            for account in accounts:
+                if account.auth is AuthMethod.PASSWORD:
+                    password = store.password(account)
+                    if password:
+                        return str(password)
+            return None
+
+        def apply(password: str | None) -> None:
+            if self.lock is None:
+                return
+            self.lock.policy = UnlockPolicy(
+                user=user, psc=psc or password is None,
+                verify_password=password_checker(password) if password else None)
+
+        self._db(read, apply)
+
+    # -- outbox ------------------------------------------------------------------------------
+    def _after_queue(self, undo: float) -> None:
+        self._count_outbox()
+        QTimer.singleShot(int(undo * 1000) + 300, self.run_outbox)
+
+    def run_outbox(self) -> None:
+        """Send what is due. On the window's asyncio loop when there is one (a PSC token lives
+        there); else on a thread of its own with a private loop (tests, password accounts)."""
+        if self.profile is None or self._closing:
+            return
+        outbox = self.profile.outbox
+        if self._loop is not None and self._loop.is_running():
+            future: Any = asyncio.run_coroutine_threadsafe(outbox.run_due(), self._loop)
+            future.add_done_callback(lambda _f: self._outbox_done_later())
+            return
+        if self._outbox_thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._outbox_thread = ThreadPoolExecutor(1, thread_name_prefix="ui-outbox")
+        BackgroundOp(lambda: asyncio.run(outbox.run_due())).success(
+            lambda _r: self._outbox_done()).failure(
+            lambda exc: (self._show_error(exc), self._outbox_done())).run_in_background(
+            self._outbox_thread, self._runner)
+
+    def _outbox_done_later(self) -> None:
+        # May run on any thread: a signal emitted there is queued to the GUI thread.
+        with contextlib.suppress(RuntimeError):  # the window is gone
+            self._outbox_finished.emit()
+
+    def _outbox_done(self) -> None:
+        self._count_outbox()
+        # What was sent is filed in Sent: show it without waiting for the next push.
+        if self._selection.address in self._synced:
+            account = self._accounts.get(self._selection.address)
+            if account is not None:
+                self.sync_account(account)
+
+    def _count_outbox(self) -> None:
+        if self.profile is None or self._closing:
+            return
+        from app.domain.outgoing import OutboxState
+
+        outbox = self.profile.outbox
+        waiting = {OutboxState.QUEUED, OutboxState.SUBMITTING, OutboxState.RETRY_WAIT}
+        self._db(lambda: sum(1 for item in outbox.items() if item.state in waiting),
+                 self.status.set_outbox_count)
+
+    # -- events ------------------------------------------------------------------------------
+    def handle_event(self, event: Event) -> None:
+        """Core events, on the GUI thread (``EventBridge``)."""
+        if self._closing:
+            return
+        self.status.handle_event(event)
+        self.notifier.handle_event(event)
+        if self.lock is not None:
+            self.lock.handle_event(event)
+        if isinstance(event, MessagesStored | MessagesChanged):
+            self.schedule_refresh()
+            if self._selection.pane == Pane.PATIENTS.value:
+                self._load_patients()
+        elif isinstance(event, OutboxItemQueued):
+            self._count_outbox()
+
+    def schedule_refresh(self) -> None:
+        """New mail or changed flags: refresh the list and the counts (gathered: a sync pass
+        publishes many events)."""
+        self._refresh_timer.start()
+
+    def _refresh_now(self) -> None:
+        if self.profile is None or self._closing:
+            return
+        if self.message_model is not None and self.message_model.query is not None:
+            self.message_model.refresh()
+        self._load_folders()
+
+    def _bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    # -- leaving -----------------------------------------------------------------------------
+    def logout(self) -> None:
+        """Se déconnecter: drop the PSC sessions, stop syncing, close the window."""
+        if self.profile is not None:
+            for account in self._accounts.values():
+                self.profile.credentials.detach_session(account)
+        self.logout_requested.emit()
+        self.close()
+
+    def shutdown(self) -> None:
+        """Stop the background work (watches, sync threads, timers); idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        self._refresh_timer.stop()
+        self._outbox_timer.stop()
+        self.notifier.close()
+        if self.lock is not None:
+            self.lock.close()
+        for handle in self._watches.values():
+            handle.stop(wait=False)
+        for handle in self._watches.values():
+            with contextlib.suppress(Exception):
+                handle.stop(wait=True, timeout=10)
+        self._watches.clear()
+        if self.sync_runner is not None:
+            self.sync_runner.shutdown()
+        if self._outbox_thread is not None:
+            self._outbox_thread.shutdown(wait=True)
+        for composer in list(self.composers):
+            with contextlib.suppress(RuntimeError):
+                composer.flush_draft()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
         if event.isAccepted():
+            self.shutdown()
             self.closed.emit()
 
     def show_about(self) -> QMessageBox:

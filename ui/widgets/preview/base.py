@@ -1,16 +1,15 @@
 """What every preview shares: work off the UI thread, a "Chargement…" page, a message page.
 
-``BackgroundRunner`` submits a callable to an executor (the profile's ``cpu`` pool) and hands the
-result back on the GUI thread through a queued signal; a newer request makes older results stale,
-and a result that arrives after the widget is gone is dropped.
+``BackgroundRunner`` (``ui.operations.TaskRunner``, latest only) submits a callable to an executor
+(the profile's ``cpu`` pool) and hands the result back on the GUI thread; a newer request makes
+older results stale, and a result that arrives after the widget is gone is dropped.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UserFacingError
+from ui.operations import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -37,68 +37,29 @@ class FilingRequest:
     pdf: bytes | None = None
 
 
-class BackgroundRunner(QObject):
+class BackgroundRunner(TaskRunner):
     """Run callables on an executor; deliver their outcome on the GUI thread to ``owner``.
 
-    The runner is deliberately not a Qt child of its owner: a worker may finish after the owner
-    was deleted, and the runner must still exist to receive (and drop) that late result.
+    ``ui.operations.TaskRunner`` in "latest only" mode: a newer request makes older results stale,
+    and once ``owner`` is destroyed every pending result is dropped.
     """
 
-    _finished = Signal(int, object)
-
     def __init__(self, executor: Executor, owner: QObject) -> None:
-        super().__init__()
-        self._executor = executor
-        self._token = 0
-        self._alive = True
-        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None]]]
-        self._callbacks = {}
-        self._futures: dict[int, Future[Any]] = {}
-        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        owner.destroyed.connect(self._owner_gone)
+        super().__init__(executor, latest_only=True)
+        owner.destroyed.connect(lambda *_args: self._owner_gone())
 
     def _owner_gone(self) -> None:
-        self._alive = False
         self.cancel()
+        self.close()
 
-    def run(
+    def run(  # type: ignore[override]
         self,
         work: Callable[[], Any],
         on_result: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
         """Start ``work`` in the background; any earlier pending work's outcome is ignored."""
-        self.cancel()
-        self._token += 1
-        token = self._token
-        self._callbacks[token] = (on_result, on_error)
-        future = self._executor.submit(work)
-        self._futures[token] = future
-        future.add_done_callback(lambda done: self._hand_over(token, done))
-
-    def cancel(self) -> None:
-        for future in self._futures.values():
-            future.cancel()
-        self._futures.clear()
-        self._callbacks.clear()
-
-    def _hand_over(self, token: int, future: Future[Any]) -> None:
-        # Runs on the worker thread: only emit (queued to the owner's thread).
-        # RuntimeError: the application is shutting down; nobody wants the result.
-        with contextlib.suppress(RuntimeError):
-            self._finished.emit(token, future)
-
-    def _deliver(self, token: int, future: Future[Any]) -> None:
-        callbacks = self._callbacks.pop(token, None)
-        self._futures.pop(token, None)
-        if not self._alive or callbacks is None or future.cancelled():
-            return
-        on_result, on_error = callbacks
-        error = future.exception()
-        if error is not None:
-            on_error(error)
-        else:
-            on_result(future.result())
+        super().run(work, on_result, on_error)
 
 
 def error_text(error: BaseException) -> str:

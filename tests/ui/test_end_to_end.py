@@ -1,0 +1,174 @@
+"""End to end against the sandbox (issue #7, item 9): the real main window over an encrypted
+profile with two sandbox accounts logs in and syncs Dr Martin's inbox, opens the lab's XDM
+message, previews the package (patient shown) and its CDA, writes to Dr Bernard through the
+composer, sends through the real outbox (Postfix submission), and the message arrives in
+Dr Bernard's inbox after a sync of that account.
+
+The ``qtbot.waitUntil`` timeouts are failure guards only (generous), never measurements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+
+from app.composition import Profile, open_profile
+from app.domain.account import Account, AuthMethod, Endpoint, MailboxKind, TlsMode
+from tests.sandbox import demo_world as world
+from tests.ui.test_composer import whitelist_xml
+from ui.bridge import EventBridge
+from ui.models.account_model import Roles as AccountRoles
+from ui.models.message_list_model import Column
+from ui.models.message_list_model import Roles as ListRoles
+from ui.widgets.preview import CdaPreview, XdmPreview
+from ui.windows.main_window import MainWindow
+
+pytestmark = pytest.mark.sandbox
+GUARD_MS = 45_000
+
+
+def _account(sandbox: dict[str, Any], person: world.Person) -> Account:
+    imap, smtp = sandbox["imap"], sandbox["submission"]
+    return Account(
+        address=person.login, kind=MailboxKind.PER, login=person.login,
+        display_name=f"{person.title} {person.given_name} {person.family_name}",
+        imap=Endpoint(imap["host"], int(imap["port"]), TlsMode(imap["tls"])),
+        smtp=Endpoint(smtp["host"], int(smtp["port"]), TlsMode(smtp["tls"])),
+        auth=AuthMethod.PASSWORD, ca_file=sandbox["ca_file"],
+    )
+
+
+@pytest.fixture
+def profile(tmp_path: Path, sandbox: dict[str, Any]) -> Any:
+    profile: Profile = open_profile(tmp_path / "profile", key_file=tmp_path / "key")
+    for person in (world.DR_MARTIN, world.DR_BERNARD):
+        profile.accounts.add(_account(sandbox, person), password=person.password)
+    xml = whitelist_xml(*world.WHITELISTED_DOMAINS)
+    profile.whitelist.refresh_from_bytes(xml, hashlib.sha256(xml).hexdigest(), source="test")
+    yield profile
+    profile.close()
+
+
+def _row_with(window: MainWindow, text: str) -> int | None:
+    model = window.message_model
+    assert model is not None
+    for row in range(model.rowCount()):
+        subject = model.index(row, Column.SUBJECT).data() or ""
+        if text in subject:
+            return row
+    return None
+
+
+def _select_account(window: MainWindow, address: str) -> None:
+    model = window.account_model
+    account = model.account_index(address)
+    professionals = model.index(0, 0, account)
+    assert professionals.data(AccountRoles.ADDRESS) == address
+    window.account_tree.setCurrentIndex(professionals)
+
+
+def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> None:
+    """ECO.2.1.x: the XDM package shows its patient and its CDA; the sent message arrives."""
+    bridge = EventBridge(profile.events)
+    window = MainWindow(profile.accounts.list(), profile=profile, bridge=bridge,
+                        undo_seconds=0.2, use_tray=False)
+    qtbot.addWidget(window)
+    window.show()
+    martin, bernard = world.DR_MARTIN.login, world.DR_BERNARD.login
+    try:
+        # Log in (stored password) and sync both accounts in the background.
+        qtbot.waitUntil(lambda: {martin, bernard} <= window._synced, timeout=GUARD_MS)
+        _select_account(window, martin)
+        assert window.message_model is not None
+        qtbot.waitUntil(lambda: window.current_folder_id() is not None, timeout=GUARD_MS)
+        # The list shows the seeded inbox, the lab's structured message among them.
+        qtbot.waitUntil(lambda: _row_with(window, "biologiques") is not None, timeout=GUARD_MS)
+        assert window.message_model.rowCount() >= 5
+        row = _row_with(window, "biologiques")
+        assert row is not None
+        assert window.message_model.index(row, 0).data(ListRoles.IS_XDM)
+
+        # Open it: the reader shows it, the attachment bar lists IHE_XDM.ZIP.
+        message_id = window.message_model.index(row, 0).data(ListRoles.MESSAGE_ID)
+        with qtbot.waitSignal(window.message_shown, timeout=GUARD_MS):
+            window.message_list.table.selectRow(row)  # type: ignore[union-attr]
+        assert window._current_message == message_id
+        assert "Laboratoire Bioval" in window.reader.body.toPlainText()
+        names = [chip.text() for chip in window.attachment_bar.chips()]
+        assert any("IHE_XDM.ZIP" in name for name in names), names
+
+        # Preview the package: the XDM preview with the patient, then its CDA.
+        position = next(i for i, a in enumerate(window.attachments())
+                        if (a.name or "").upper() == "IHE_XDM.ZIP")
+        with qtbot.waitSignal(window.preview_opened, timeout=GUARD_MS) as opened:
+            window.preview_attachment(position)
+        preview = opened.args[0]
+        assert isinstance(preview, XdmPreview)
+        qtbot.waitUntil(lambda: preview.result is not None, timeout=GUARD_MS)
+        assert "DURAND" in preview.patient_label.text().upper()
+        qtbot.waitUntil(lambda: isinstance(preview.document_preview, CdaPreview),
+                        timeout=GUARD_MS)
+        cda = preview.document_preview
+        assert isinstance(cda, CdaPreview)
+        qtbot.waitUntil(lambda: not cda.is_loading(), timeout=GUARD_MS)
+        assert cda.error is None
+        assert "DURAND" in cda.browser.toPlainText().upper()
+        assert window.preview_dialog is not None
+        window.preview_dialog.close()
+
+        # Compose to Dr Bernard and send (the undo window is shortened).
+        subject = f"Test de bout en bout {uuid.uuid4().hex[:8]}"
+        with qtbot.waitSignal(window.composer_opened, timeout=GUARD_MS) as composed:
+            window.new_message_action.trigger()
+        composer = composed.args[0]
+        assert composer.from_account() is None or composer.from_account()[0] == martin
+        qtbot.waitUntil(lambda: composer.from_account() is not None, timeout=GUARD_MS)
+        composer.to_field.add_addresses([bernard])
+        composer.subject_edit.setText(subject)
+        composer.body_edit.setPlainText("Bonjour Claire,\n\nMessage de test.\n")
+        qtbot.waitUntil(lambda: not composer._runner.busy, timeout=GUARD_MS)
+        with qtbot.waitSignal(composer.queued, timeout=GUARD_MS):
+            composer.send()
+
+        # Bernard's account receives it: sync it and find the message in its inbox.
+        def in_bernard_inbox() -> bool:
+            window.sync_account(window.account(bernard))
+            return any(subject == m.subject for m in profile.messages.search(subject))
+
+        qtbot.waitUntil(lambda: window._outbox_thread is not None, timeout=GUARD_MS)
+        qtbot.waitUntil(in_bernard_inbox, timeout=GUARD_MS)
+        _select_account(window, bernard)
+        qtbot.waitUntil(lambda: _row_with(window, subject) is not None, timeout=GUARD_MS)
+        assert window.message_model.index(
+            _row_with(window, subject) or 0, Column.SENDER).data() is not None
+    finally:
+        window.close()
+        bridge.close()
+
+
+def test_folder_tree_and_status_after_sync(qtbot, profile: Any) -> None:
+    """The folder tree lists the inbox with its unread count; the status bar shows the sync."""
+    bridge = EventBridge(profile.events)
+    window = MainWindow(profile.accounts.list(), profile=profile, bridge=bridge, use_tray=False)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: world.DR_MARTIN.login in window._synced, timeout=GUARD_MS)
+        _select_account(window, world.DR_MARTIN.login)
+        qtbot.waitUntil(lambda: window.folder_model.inbox_index().isValid(), timeout=GUARD_MS)
+        inbox = window.folder_model.inbox_index()
+        assert inbox.data() is not None and "Boîte de réception" in str(inbox.data())
+        assert window.folder_tree.currentIndex() == inbox
+        assert window.status.connection_label.text()
+        assert "envoyer" in window.status.outbox_label.text() or \
+            "vide" in window.status.outbox_label.text()
+        assert window.account_tree.currentIndex() != QModelIndex()
+        assert window.account_tree.currentIndex().data(Qt.ItemDataRole.DisplayRole)
+    finally:
+        window.close()
+        bridge.close()
