@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import functools
 import getpass
 import json
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -35,7 +36,6 @@ from app.errors import (
     EXIT_USAGE,
     EstafetteError,
     InvalidInputError,
-    NotImplementedYetError,
     UsageError,
     UserCancelled,
     UserFacingError,
@@ -45,6 +45,7 @@ from app.store.message_store import MessageSummary
 
 PASSWORD_ENV = "ESTAFETTE_PASSWORD"
 PASSPHRASE_ENV = "ESTAFETTE_PASSPHRASE"
+PSC_CLIENT_SECRET_ENV = "ESTAFETTE_PSC_CLIENT_SECRET"
 LANGS = ("fr", "en")
 
 
@@ -86,16 +87,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- parser ------------------------------------------------------------------------------------
-
-
-def _not_yet(name: str) -> Handler:
-    def handler(args: argparse.Namespace, ctx: Context) -> int:
-        raise NotImplementedYetError(
-            message("not_yet", "fr", command=name),
-            message_en=message("not_yet", "en", command=name),
-        )
-
-    return handler
 
 
 def _upper(text: str) -> str:
@@ -140,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--certificate", type=Path, metavar="P12")
     add.add_argument("--national-id", metavar="ID")
     add.add_argument("--display-name", metavar="NAME")
+    add.add_argument("--psc-issuer", metavar="URL", help="fournisseur Pro Santé Connect")
+    add.add_argument("--psc-discovery-url", metavar="URL")
+    add.add_argument("--psc-client-id", metavar="ID")
+    add.add_argument(
+        "--psc-client-auth", type=_lower, choices=["client_secret_basic", "public"],
+        default="client_secret_basic",
+    )
     add.set_defaults(handler=_cmd_account_add, command_name="account add")
     lst = account_sub.add_parser("list", help="lister les comptes")
     lst.add_argument("--json", action="store_true")
@@ -176,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--request-mdn", action="store_true")
     send.add_argument("--json", action="store_true")
     send.add_argument("--confirm-exception", action="append", default=[], metavar="ADDR")
+    send.add_argument("--end-conversation", action="store_true",
+                      help="clore la conversation avec le patient (X-MSS-MES: FIN)")
+    send.add_argument("--in-reply-to", metavar="MESSAGE_ID")
     send.set_defaults(handler=_cmd_send, command_name="send")
 
     outbox = sub.add_parser("outbox", help="boîte d'envoi")
@@ -216,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     dir_sub = directory.add_subparsers(dest="directory_command", metavar="ACTION", required=True)
     dimport = dir_sub.add_parser("import")
     dimport.add_argument("file", type=Path, metavar="FILE")
-    dimport.set_defaults(handler=_not_yet("directory import"), command_name="directory import")
+    dimport.set_defaults(handler=_cmd_directory_import, command_name="directory import")
     dsearch = dir_sub.add_parser("search")
     dsearch.add_argument("--name", metavar="N")
     dsearch.add_argument("--city", metavar="C")
@@ -226,7 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     dsearch.add_argument("--type", type=_upper, choices=["PER", "ORG", "APP"])
     dsearch.add_argument("--rpps", metavar="ID")
     dsearch.add_argument("--json", action="store_true")
-    dsearch.set_defaults(handler=_not_yet("directory search"), command_name="directory search")
+    # Extensions of the contract (CLI.md): the other criteria of issue #6, a limit, offline only.
+    dsearch.add_argument("--query", metavar="TEXT", help="nom ou adresse (début)")
+    dsearch.add_argument("--first-name", metavar="N")
+    dsearch.add_argument("--structure", metavar="S")
+    dsearch.add_argument("--department", metavar="D")
+    dsearch.add_argument("--limit", type=int, default=50, metavar="N")
+    dsearch.add_argument("--offline", action="store_true", help="annuaire hors ligne seulement")
+    dsearch.set_defaults(handler=_cmd_directory_search, command_name="directory search")
 
     audit = sub.add_parser("audit", help="journal d'audit")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -273,6 +281,9 @@ def _open(ctx: Context, *, create: bool = True) -> Any:
         key_file=ctx.key_file,
         passphrase=os.environ.get(PASSPHRASE_ENV) or None,
         create=create,
+        # Short-lived commands must not read a multi-gigabyte store through at every start: the
+        # full check runs when the last session ended abruptly or the last one is a week old.
+        integrity_check="auto",
     )
 
 
@@ -312,12 +323,99 @@ def _cmd_account_add(args: argparse.Namespace, ctx: Context) -> int:
         certificate=_existing_file(args.certificate, ctx.lang),
         national_id=args.national_id,
     )
+    psc = _psc_settings(args, account)
     with _open(ctx) as profile:
         profile.accounts.ensure_new(account)  # before asking for a password
         password = _read_password(account, ctx) if account.auth is AuthMethod.PASSWORD else None
+        if account.auth is AuthMethod.CERTIFICATE:
+            # The PKCS#12 password (ESTAFETTE_PASSWORD or asked): checked now, kept in the
+            # SecretStore, never asked again.
+            profile.credentials.save_certificate_password(account, _read_password(account, ctx))
+        if psc is not None:
+            profile.credentials.save_psc_settings(
+                account, psc, os.environ.get(PSC_CLIENT_SECRET_ENV) or None
+            )
         profile.accounts.add(account, password=password)
     print(ctx.say("account_added", address=account.address))
     return 0
+
+
+def _psc_settings(args: argparse.Namespace, account: Account) -> Any:
+    """The Pro Santé Connect settings of ``account add --auth psc`` (checked before anything is
+    stored); None for the other methods."""
+    from app.services.credentials import CLIENT_SECRET_BASIC, PscAccountSettings
+
+    if account.auth is AuthMethod.CERTIFICATE and account.certificate is None:
+        raise UsageError(
+            "--auth certificate demande --certificate FICHIER.p12.",
+            message_en="--auth certificate needs --certificate FILE.p12.",
+        )
+    if account.auth is not AuthMethod.PSC:
+        return None
+    if not args.psc_issuer or not args.psc_client_id or not account.national_id:
+        raise UsageError(
+            "--auth psc demande --psc-issuer URL, --psc-client-id ID et --national-id "
+            "(8+RPPS ou 0+ADELI).",
+            message_en="--auth psc needs --psc-issuer URL, --psc-client-id ID and --national-id.",
+        )
+    settings = PscAccountSettings(
+        issuer=args.psc_issuer.rstrip("/"),
+        client_id=args.psc_client_id,
+        client_auth=args.psc_client_auth,
+        discovery_url=args.psc_discovery_url,
+    )
+    if settings.client_auth == CLIENT_SECRET_BASIC and not os.environ.get(PSC_CLIENT_SECRET_ENV):
+        raise InvalidInputError(
+            f"Le secret client Pro Santé Connect est attendu dans {PSC_CLIENT_SECRET_ENV}.",
+            message_en=f"The Pro Santé Connect client secret is expected in "
+            f"{PSC_CLIENT_SECRET_ENV}.",
+        )
+    return settings
+
+
+def _with_login(profile: Any, account: Account, ctx: Context, work: Callable[[], Any]) -> Any:
+    """Run ``work`` (blocking) with the account's credential at hand. A PSC account logs in
+    first through CIBA in the terminal (binding code shown, Ctrl+C cancels); its tokens live in
+    memory for this command only and are dropped at the end."""
+    if account.auth is not AuthMethod.PSC:
+        return work()
+    return asyncio.run(_logged_in(profile, account, ctx, lambda: asyncio.to_thread(work)))
+
+
+async def _logged_in(
+    profile: Any, account: Account, ctx: Context, work: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Await ``work()`` inside a PSC session when the account needs one."""
+    if account.auth is not AuthMethod.PSC:
+        return await work()
+    service, _session = await _psc_login(profile, account, ctx)
+    try:
+        return await work()
+    finally:
+        profile.credentials.detach_session(account)
+        await service.aclose()
+
+
+async def _psc_login(profile: Any, account: Account, ctx: Context) -> Any:
+    from app.events import Event
+    from app.services.auth_events import Approved, WaitingForApproval
+
+    def show(event: Event) -> None:
+        profile.events.publish(event)
+        if isinstance(event, WaitingForApproval):
+            if ctx.lang == "en":
+                text = (f"Verification code: {event.binding_code} — approve on your card or "
+                        "e-CPS app (Ctrl+C to cancel)")
+            else:
+                text = (f"Code de vérification : {event.binding_code} — validez sur votre "
+                        "carte/application e-CPS (Ctrl+C pour annuler)")
+            print(text, file=sys.stderr, flush=True)
+        elif isinstance(event, Approved):
+            who = event.display_name or event.subject
+            print(("Connected: " if ctx.lang == "en" else "Connecté : ") + who, file=sys.stderr,
+                  flush=True)
+
+    return await profile.credentials.login_psc(account, publish=show)
 
 
 def account_to_json(account: Account) -> dict[str, Any]:
@@ -446,7 +544,8 @@ def _cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
             return 0
         for account in accounts:
             try:
-                report = profile.sync.sync_account(account)
+                work = functools.partial(_sync_and_answer, profile, account, ctx)
+                report = _with_login(profile, account, ctx, work)
             except UserCancelled:
                 raise
             except UserFacingError as exc:
@@ -465,6 +564,37 @@ def _cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
                 if quota:
                     print(quota)
     return worst
+
+
+def _sync_and_answer(profile: Any, account: Account, ctx: Context) -> Any:
+    """One sync pass, then the read receipts it queued for this account are sent (APP boxes
+    answer automatically; PER/ORG requests left to the user are only counted)."""
+    from app.domain.outgoing import OutboxState
+
+    report = profile.sync.sync_account(account)
+    # The command ends with the process: let the background document indexer finish its work.
+    profile.documents.wait_idle()
+    for request in profile.receipts.store.mdn_requests("queued"):
+        if request.account_address.lower() != account.address.lower():
+            continue
+        if request.outbox_item_id is None:
+            continue
+        item = profile.outbox.store.get(request.outbox_item_id)
+        if item.state is OutboxState.QUEUED:
+            result = asyncio.run(profile.outbox.process(item.id, force=True))
+            if result.error is not None:
+                print(result.error.text(ctx.lang), file=sys.stderr)
+    pending = [r for r in profile.receipts.pending_mdns()
+               if r.account_address.lower() == account.address.lower()]
+    if pending:
+        print(
+            f"{account.address}: {len(pending)} read receipt request(s) awaiting your decision."
+            if ctx.lang == "en"
+            else f"{account.address} : {len(pending)} demande(s) d'accusé de lecture en attente "
+            "de votre décision.",
+            file=sys.stderr,
+        )
+    return report
 
 
 def _iso(timestamp: int) -> str | None:
@@ -602,7 +732,11 @@ def _read_file_bytes(path: Path) -> bytes:
         ) from exc
 
 
-def outbox_item_to_json(item: Any) -> dict[str, Any]:
+def outbox_item_to_json(item: Any, receipts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``receipts``: the strongest receipt per recipient (lower-case address), from
+    ``ReceiptService.recipient_status``."""
+    receipts = receipts or {}
+
     def stamp(value: float | None) -> str | None:
         if value is None:
             return None
@@ -631,9 +765,24 @@ def outbox_item_to_json(item: Any) -> dict[str, Any]:
                 "status": r.status.value,
                 "code": r.code,
                 "detail": r.detail,
+                **_receipt_json(receipts.get(r.address.lower())),
             }
             for r in item.recipients
         ],
+    }
+
+
+def _receipt_json(record: Any) -> dict[str, Any]:
+    if record is None:
+        return {"receipt": None}
+    error = None
+    if record.error_code is not None:
+        error = {"code": record.error_code, "label": record.error_label}
+    return {
+        "receipt": record.status,
+        "receipt_kind": record.kind,
+        "receipt_status_code": record.rfc_status,
+        "integration_error": error,
     }
 
 
@@ -711,12 +860,31 @@ def _cmd_send(args: argparse.Namespace, ctx: Context) -> int:
         cda_documents=documents,
         request_mdn=args.request_mdn,
         confirmed_exceptions=tuple(args.confirm_exception),
+        end_conversation=args.end_conversation,
+        in_reply_to=args.in_reply_to,
+        references=(args.in_reply_to,) if args.in_reply_to else (),
     )
     with _open(ctx, create=False) as profile:
-        # The command line sends at once: no undo window, and it waits for the outcome.
-        item_id = profile.outbox.queue(request, undo_seconds=0)
-        result = asyncio.run(profile.outbox.process(item_id, force=True))
+        account = profile.accounts.get(request.from_address)
+        psc = account.auth is AuthMethod.PSC
+        # The command line sends at once: no undo window, and it waits for the outcome. A PSC
+        # account logs in after the checks; until then the item is held (cancelled if the login
+        # does not succeed).
+        item_id = profile.outbox.queue(request, undo_seconds=_LOGIN_HOLD if psc else 0)
+        try:
+            result = asyncio.run(
+                _logged_in(
+                    profile, account, ctx, lambda: profile.outbox.process(item_id, force=True)
+                )
+            )
+        except BaseException:
+            if psc:
+                profile.outbox.cancel(item_id)
+            raise
         return _print_outbox_result(result, ctx, args.json)
+
+
+_LOGIN_HOLD = 3600.0
 
 
 def _cmd_outbox_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -724,8 +892,10 @@ def _cmd_outbox_list(args: argparse.Namespace, ctx: Context) -> int:
     if profile_exists(ctx.profile_dir):
         with _open(ctx, create=False) as profile:
             items = profile.outbox.items()
+            receipts = {i.id: profile.receipts.recipient_status(i.id) for i in items}
     if args.json:
-        print(json.dumps([outbox_item_to_json(i) for i in items], ensure_ascii=False, indent=2))
+        print(json.dumps([outbox_item_to_json(i, receipts.get(i.id)) for i in items],
+                         ensure_ascii=False, indent=2))
         return 0
     if not items:
         print("Boîte d'envoi vide." if ctx.lang != "en" else "The outbox is empty.")
@@ -881,6 +1051,77 @@ def _cmd_xdm_inspect(args: argparse.Namespace, ctx: Context) -> int:
               f"[{d['type_code'] or '-'}] — {check[d['hash_ok']]}")
     for warning in result.warnings:
         print(f"Remarque : {warning}", file=sys.stderr)
+    return 0
+
+
+# --- directory (issue 6) ----------------------------------------------------------------------
+
+
+def _cmd_directory_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Replace the offline directory by an Extraction_Correspondance_MSSante file (ZIP or TXT)."""
+    path = args.file.expanduser()
+    if not path.is_file():
+        raise InvalidInputError(
+            message("file_missing", "fr", path=args.file),
+            message_en=message("file_missing", "en", path=args.file),
+        )
+    from app.protocols.directory_extraction import REASON_LABELS
+
+    with _open(ctx) as profile:
+        result = profile.directory.import_file(path)
+    print(result.summary())
+    for example in result.report.examples[:5]:
+        reason = REASON_LABELS.get(example.reason, example.reason)
+        print(f"Ligne {example.line} ignorée ({reason}) : {example.excerpt}", file=sys.stderr)
+    return 0
+
+
+def _cmd_directory_search(args: argparse.Namespace, ctx: Context) -> int:
+    from app.services.directory_service import DirectoryCriteria
+
+    criteria = DirectoryCriteria(
+        text=args.query or "",
+        name=args.name or "",
+        first_name=args.first_name or "",
+        profession=args.profession or "",
+        specialty=args.specialty or "",
+        structure=args.structure or "",
+        city=args.city or "",
+        postcode=args.postcode or "",
+        department=args.department or "",
+        rpps=args.rpps or "",
+        box_type=args.type or "",
+    )
+    if criteria.is_empty():
+        raise UsageError(
+            "Indiquez au moins un critère : --name, --city, --postcode, --profession, "
+            "--specialty, --type, --rpps…",
+            message_en="Give at least one criterion: --name, --city, --postcode, --profession, "
+            "--specialty, --type, --rpps…",
+        )
+    if args.limit < 1:
+        raise UsageError("--limit doit être un entier positif.",
+                         message_en="--limit must be a positive integer.")
+    with _open(ctx, create=False) as profile:
+        result = profile.directory.search(criteria, limit=args.limit, remote=not args.offline)
+        imported = profile.directory.info() is not None
+    for warning in result.warnings:
+        print(f"Remarque : {warning}", file=sys.stderr)
+    if not imported:
+        print("Remarque : aucun annuaire hors ligne n'a été importé (estafette directory import "
+              "FICHIER) ; seules les sources en ligne ont été consultées.", file=sys.stderr)
+    if args.json:
+        print(json.dumps([e.to_json() for e in result.entries], ensure_ascii=False, indent=2))
+        return 0
+    if not result.entries:
+        print("Aucune boîte trouvée." if ctx.lang != "en" else "No mailbox found.")
+        return 0
+    for e in result.entries:
+        job = " / ".join(p for p in (e.profession, e.specialty) if p)
+        place = " ".join(p for p in (e.postcode, e.city) if p)
+        parts = [f"{e.address} ({e.box_type.value})", e.name, job,
+                 e.structure if e.structure != e.name else "", place]
+        print(" — ".join(p for p in parts if p))
     return 0
 
 

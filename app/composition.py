@@ -7,16 +7,22 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.errors import InvalidInputError, StoreKeyError, UserFacingError
-from app.events import EventBus
+from app.errors import InvalidInputError, StoreCorruptedError, StoreKeyError, UserFacingError
+from app.events import EventBus, StoreIntegrityChecked
 from app.executors import Executors
 from app.services.audit_service import AuditService
+from app.services.conversation_service import ConversationService
+from app.services.credentials import CredentialService, CredentialSyncEngine
+from app.services.directory_service import DirectoryService
+from app.services.document_indexer import DocumentIndexer
 from app.services.outbox_service import ImapSentFolder, OutboxService
+from app.services.receipt_service import ReceiptService
 from app.services.sync_engine import SyncEngine
 from app.services.whitelist_service import WhitelistService
 from app.store.account_store import (
@@ -26,7 +32,9 @@ from app.store.account_store import (
     SecretStore,
 )
 from app.store.audit_store import AuditStore
-from app.store.database import Database
+from app.store.conversation_store import ConversationStore
+from app.store.database import Database, IntegrityPolicy
+from app.store.directory_store import DirectoryStore
 from app.store.keys import (
     KeyFileKeyProvider,
     KeyProvider,
@@ -36,7 +44,12 @@ from app.store.keys import (
 )
 from app.store.message_store import MessageStore
 from app.store.outbox_store import DraftStore, OutboxStore, SendSettingsStore, SettingStore
+from app.store.receipt_store import ReceiptStore
 from app.store.whitelist_store import WhitelistStore
+
+if TYPE_CHECKING:
+    from app.domain.account import Account
+    from app.protocols.imap.connection import ImapConnection
 
 DATABASE_NAME = "estafette.db"
 PROFILE_INFO_NAME = "profile.json"
@@ -116,12 +129,30 @@ class Profile:
     audit: AuditService
     whitelist: WhitelistService
     outbox: OutboxService
+    credentials: CredentialService
+    receipts: ReceiptService
+    conversations: ConversationService
+    directory: DirectoryService
+    documents: DocumentIndexer
+    _store_key: bytes = field(default=b"", repr=False)
     _closed: bool = field(default=False, repr=False)
+
+    def check_integrity_in_background(self) -> bool:
+        """Start the full store check deferred at open (``integrity_check="auto"``), off the
+        ``db`` thread; publishes ``StoreIntegrityChecked``. False when none was pending."""
+
+        def done(problem: StoreCorruptedError | None) -> None:
+            self.events.publish(StoreIntegrityChecked(
+                ok=problem is None, message=problem.message if problem else None))
+
+        return self.database.check_in_background(self._store_key, done)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        # The background document indexer ends after the message in hand, before the store.
+        self.documents.stop(wait=True)
         try:
             self.database.close()
         finally:
@@ -150,7 +181,7 @@ def open_profile(
     passphrase: str | None = None,
     create: bool = True,
     keyring_backend: Any | None = None,
-    integrity_check: bool = True,
+    integrity_check: IntegrityPolicy | bool = True,
 ) -> Profile:
     """Open the profile in ``profile_dir``, creating it (directory, key, database) when absent.
 
@@ -234,8 +265,47 @@ def open_profile(
         audit = AuditService(store=AuditStore(database=database))
         audit.purge_expired()  # the six-month retention (ECO.4.1.1) is applied on every open
         messages = MessageStore(database=database)
-        sync = SyncEngine(store=messages, events=events, password_for=accounts.password)
-        whitelist, outbox = _sending(database, accounts, events)
+        settings = SettingStore(database=database)
+        credentials = CredentialService(
+            accounts=accounts, secrets=secrets, settings=settings, audit=audit
+        )
+        sync: SyncEngine = CredentialSyncEngine(
+            credentials=credentials,
+            connection_factory=_imap_factory(credentials),
+            store=messages,
+            events=events,
+            password_for=accounts.password,
+            audit=audit,
+        )
+        conversation_store = ConversationStore(database=database)
+        conversations = ConversationService(
+            repository=conversation_store,
+            new_id=lambda: uuid.uuid4().hex,
+            is_opposed=conversation_store.is_opposed,
+        )
+        whitelist, outbox = _sending(
+            database, accounts, events, audit, credentials, conversations, settings
+        )
+        receipts = ReceiptService(
+            store=ReceiptStore(database=database),
+            messages=messages,
+            outbox=outbox,
+            outbox_store=outbox.store,
+            accounts=accounts,
+            settings=settings,
+            conversations=conversations,
+        )
+        receipts.subscribe(events)
+        # Text of PDF/CDA/XDM attachments, indexed in the background on the CPU executor as
+        # bodies arrive; what a previous run left is picked up now.
+        documents = DocumentIndexer(store=messages, executor=executors.cpu)
+        documents.subscribe(events)
+        documents.schedule()
+        # The offline extraction, plus the organisation LDAP and the national API when the
+        # settings configure them (read at each search, so a settings change applies at once).
+        directory = DirectoryService(
+            store=DirectoryStore(database=database), settings=settings, secrets=secrets
+        )
     except BaseException:
         with contextlib.suppress(Exception):
             database.close()
@@ -254,36 +324,88 @@ def open_profile(
         sync=sync,
         whitelist=whitelist,
         outbox=outbox,
+        credentials=credentials,
+        receipts=receipts,
+        conversations=conversations,
+        directory=directory,
+        documents=documents,
+        _store_key=key,
     )
 
 
+def _imap_factory(credentials: CredentialService) -> Callable[[Account], ImapConnection]:
+    """IMAP connections carrying each account's credential (certificate in the handshake, PSC
+    token for XOAUTH2); password accounts get the plain ``ImapConnection`` behaviour."""
+    from app.domain.account import AuthMethod
+    from app.protocols.imap.authenticated import AuthenticatedImapConnection
+    from app.services.credentials import CertificateCredential, TokenCredential
+
+    def connect(account: Account) -> ImapConnection:
+        certificate = None
+        source = None
+        loop = None
+        if account.auth is not AuthMethod.PASSWORD:
+            credential = credentials.credential(account)
+            if isinstance(credential, CertificateCredential):
+                certificate = credential.certificate
+            elif isinstance(credential, TokenCredential):
+                source, loop = credential.source, credential.loop
+        return AuthenticatedImapConnection(
+            endpoint=account.imap,
+            ca_file=account.ca_file,
+            client_certificate=certificate,
+            token_source=source,
+            token_loop=loop,
+            name=account.address,
+        )
+
+    return connect
+
+
 def _sending(
-    database: Database, accounts: AccountStore, events: EventBus
+    database: Database,
+    accounts: AccountStore,
+    events: EventBus,
+    audit: AuditService,
+    credentials: CredentialService,
+    conversations: ConversationService,
+    settings: SettingStore,
 ) -> tuple[WhitelistService, OutboxService]:
     """The whitelist and the outbox: SMTP submission, and the Sent folder over IMAP."""
-    from app.domain.account import Account, TlsMode
-    from app.protocols.imap.connection import ImapConnection
+    from app.domain.account import TlsMode
     from app.protocols.smtp.submission import SmtpAccount, SmtpSubmitter
+    from app.services.credentials import (
+        CertificateCredential,
+        PasswordCredential,
+        TokenCredential,
+    )
 
-    settings = SettingStore(database=database)
-    whitelist = WhitelistService(store=WhitelistStore(database=database), settings=settings)
+    whitelist = WhitelistService(
+        store=WhitelistStore(database=database), settings=settings, audit=audit
+    )
 
     def submitter(account: Account, password: str) -> SmtpSubmitter:
+        credential = credentials.credential(account)
         return SmtpSubmitter(
             account=SmtpAccount(
                 host=account.smtp.host,
                 port=account.smtp.port,
                 implicit_tls=account.smtp.tls is TlsMode.IMPLICIT,
                 login=account.login,
-                password=password,
+                password=credential.password
+                if isinstance(credential, PasswordCredential)
+                else "",
                 ca_file=account.ca_file,
+                token_source=credential.source
+                if isinstance(credential, TokenCredential)
+                else None,
+                client_certificate=credential.certificate
+                if isinstance(credential, CertificateCredential)
+                else None,
             )
         )
 
-    sent = ImapSentFolder(
-        connect=lambda account: ImapConnection(endpoint=account.imap, ca_file=account.ca_file),
-        password_for=accounts.password,
-    )
+    sent = ImapSentFolder(connect=_imap_factory(credentials), password_for=accounts.password)
     outbox = OutboxService(
         store=OutboxStore(database=database),
         drafts=DraftStore(database=database),
@@ -294,5 +416,7 @@ def _sending(
         sent_probe=sent.contains,
         sent_filer=sent.append,
         events=events,
+        audit=audit,
+        conversations=conversations,
     )
     return whitelist, outbox

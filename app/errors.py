@@ -83,14 +83,6 @@ class InvalidInputError(UserFacingError):
     default_message_en = "The value given is not valid."
 
 
-class NotImplementedYetError(UserFacingError):
-    """A feature of the contract that this version does not provide yet."""
-
-    exit_code = EXIT_USAGE
-    default_message = "Cette fonction n'est pas encore disponible dans cette version."
-    default_message_en = "This feature is not available yet in this version."
-
-
 class StoreKeyError(UserFacingError):
     """The store key (or the passphrase that wraps it) does not open the encrypted store."""
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
-    "not_yet": (
-        "« {command} » n'est pas encore disponible dans cette version.",
-        "“{command}” is not available yet in this version.",
-    ),
     "no_gui": (
         "L'interface graphique est indisponible ; utilisez une sous-commande (voir --help).",
         "The graphical interface is unavailable; use a sub-command (see --help).",

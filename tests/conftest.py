@@ -50,3 +50,15 @@ def sandbox() -> Iterator[dict[str, Any]]:
     finally:
         orchestrator.down(base)
         shutil.rmtree(base, ignore_errors=True)
+
+
+# Tests that read the sandbox exactly as seeded (message counts, ids) run before any test that
+# sends into the shared session sandbox.
+_PRISTINE_FIRST = ("tests/integration/test_sandbox_seed.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def pristine(item: pytest.Item) -> bool:
+        return any(item.nodeid.startswith(prefix) for prefix in _PRISTINE_FIRST)
+
+    items.sort(key=lambda item: 0 if pristine(item) else 1)  # stable: keeps the rest's order

@@ -100,22 +100,70 @@ def test_password_needed_without_terminal(cli: Any) -> None:
     assert json.loads(cli("account", "list", "--json").out) == []
 
 
-def test_psc_and_certificate_accounts_need_no_password(cli: Any, tmp_path: Path) -> None:
+PSC_OPTIONS = [
+    "--psc-issuer", "https://psc.example.test", "--psc-client-id", "estafette",
+    "--psc-client-auth", "public", "--national-id", "810001234567",
+]  # fmt: skip
+
+
+def _p12(path: Path, password: str) -> None:
+    """A self-signed PKCS#12 for an APP box, valid now."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app@hopital.mssante.fr")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"app", key, cert, None, BestAvailableEncryption(password.encode())
+        )
+    )
+
+
+def test_psc_and_certificate_accounts_need_no_mail_password(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PSC: provider settings, no password. Certificate: the PKCS#12 password (checked, then
+    kept in the SecretStore), no mail password."""
     p12 = tmp_path / "app.p12"
-    p12.write_bytes(b"\x30\x82")
-    psc = [*ADD[:-3], "psc", "--login", "martin"]
+    _p12(p12, "p12-secret")
+    psc = [*ADD[:-3], "psc", "--login", "martin", *PSC_OPTIONS]
     assert cli(*psc).code == 0
     cert = [
         *ADD[:3], "app@hopital.mssante.fr", "--kind", "app", *ADD[6:-3], "certificate",
         "--login", "app", "--certificate", str(p12), "--ca-file", str(p12),
     ]  # fmt: skip
+    monkeypatch.setenv("ESTAFETTE_PASSWORD", "wrong")
+    refused = cli(*cert)
+    assert refused.code == 1 and "mot de passe" in refused.err
+    monkeypatch.setenv("ESTAFETTE_PASSWORD", "p12-secret")
     result = cli(*cert)
     assert result.code == 0, result.err
     with open_profile(tmp_path / "profile", key_file=tmp_path / "store.key") as profile:
         app_account = profile.accounts.get("app@hopital.mssante.fr")
+        assert profile.credentials.certificate(app_account).subject_cn == app_account.address
+        martin = profile.accounts.get(ADD[3])
+        assert profile.credentials.psc_settings(martin).issuer == "https://psc.example.test"
     assert app_account.certificate == str(p12) and app_account.kind.value == "APP"
     listed = json.loads(cli("account", "list", "--json").out)
     assert sorted(a["auth"] for a in listed) == ["certificate", "psc"]
+
+
+def test_psc_account_needs_its_provider_settings(cli: Any) -> None:
+    result = cli(*ADD[:-3], "psc", "--login", "martin")
+    assert result.code == 2 and "--psc-issuer" in result.err
 
 
 def test_missing_certificate_file(cli: Any, tmp_path: Path) -> None:
@@ -151,26 +199,11 @@ def test_usage_errors_exit_2(cli: Any) -> None:
 
 
 def test_english(cli: Any) -> None:
-    result = cli("--lang", "en", "directory", "import", "f.txt")
-    assert result.code == 2
-    assert result.err == "“directory import” is not available yet in this version.\n"
+    result = cli("--lang", "en", "sync")
+    assert result.code == 1
+    assert result.err.startswith("No Estafette profile in ") and result.err.count("\n") == 1
     assert cli("--lang", "en", "account", "list").out == "No account.\n"
     assert cli("--lang", "en", "account", "add").err.startswith("Invalid command line")
-
-
-@pytest.mark.parametrize(
-    ("args", "name"),
-    [
-        (["directory", "import", "f.txt"], "directory import"),
-        (["directory", "search", "--name", "x", "--type", "per", "--json"], "directory search"),
-        (["audit", "export", "--since", "2026-01-01", "--csv", "a.csv"], "audit export"),
-    ],
-)
-def test_contract_commands_not_yet_available(cli: Any, args: list[str], name: str) -> None:
-    result = cli(*args)
-    assert result.code == 2
-    assert result.err == f"« {name} » n'est pas encore disponible dans cette version.\n"
-    assert result.out == ""
 
 
 def test_gui_without_runner(cli: Any) -> None:
@@ -199,17 +232,17 @@ def test_key_file_readable_by_others(cli: Any, tmp_path: Path) -> None:
     key = tmp_path / "store.key"
     key.write_text("00" * 32)
     key.chmod(0o644)
-    result = cli(*ADD[:-3], "psc", "--login", "martin")
+    result = cli(*ADD[:-3], "psc", "--login", "martin", *PSC_OPTIONS)
     assert result.code == 1
     assert "chmod 600" in result.err
     assert not (tmp_path / "profile" / "estafette.db").exists()
 
 
 def test_traceback_only_with_verbose(cli: Any) -> None:
-    quiet = cli("directory", "import", "f.txt")
-    assert "Traceback" not in quiet.err
-    loud = cli("-v", "directory", "import", "f.txt")
-    assert "Traceback" in loud.err and loud.code == 2
+    quiet = cli("sync")
+    assert "Traceback" not in quiet.err and quiet.code == 1
+    loud = cli("-v", "sync")
+    assert "Traceback" in loud.err and loud.code == 1
 
 
 def test_list_does_not_create_a_profile(cli: Any, tmp_path: Path) -> None:
