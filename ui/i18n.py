@@ -118,7 +118,9 @@ def unfinished(ts: Path) -> list[tuple[str, str]]:
             kind = None if translation is None else translation.get("type")
             if kind in {"vanished", "obsolete"}:
                 continue  # no longer in the sources
-            if translation is None or kind == "unfinished" or not (translation.text or "").strip():
+            # A plural message keeps its text in <numerusform> children, not in <translation>.
+            text = "" if translation is None else "".join(translation.itertext())
+            if translation is None or kind == "unfinished" or not text.strip():
                 missing.append((name, message.findtext("source", "")))
     return missing
 

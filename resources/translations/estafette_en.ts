@@ -54,275 +54,331 @@
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="55"/>
         <source>Personnelle (PER) — un professionnel</source>
-        <translation type="unfinished"></translation>
+        <translation>Personal (PER) — one professional</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="57"/>
         <source>Organisationnelle (ORG) — un service, une équipe</source>
-        <translation type="unfinished"></translation>
+        <translation>Organisational (ORG) — a department, a team</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="59"/>
         <source>Applicative (APP) — un logiciel</source>
-        <translation type="unfinished"></translation>
+        <translation>Application (APP) — a piece of software</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="62"/>
         <source>Pro Santé Connect (carte CPS ou e-CPS)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pro Santé Connect (CPS card or e-CPS)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="64"/>
         <location filename="../../ui/dialogs/account_wizard.py" line="192"/>
         <source>Mot de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Password</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="65"/>
         <source>Certificat logiciel (PKCS#12)</source>
-        <translation type="unfinished"></translation>
+        <translation>Software certificate (PKCS#12)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="69"/>
         <source>TLS implicite</source>
-        <translation type="unfinished"></translation>
+        <translation>Implicit TLS</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="70"/>
         <source>STARTTLS</source>
-        <translation type="unfinished"></translation>
+        <translation>STARTTLS</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="87"/>
         <source>Ajouter un compte</source>
-        <translation type="unfinished"></translation>
+        <translation>Add an account</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="105"/>
         <source>&lt; &amp;Précédent</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt; &amp;Back</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="108"/>
         <location filename="../../ui/dialogs/account_wizard.py" line="223"/>
         <source>&amp;Suivant &gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Next &gt;</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="112"/>
         <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="133"/>
         <source>Adresse MSSanté</source>
-        <translation type="unfinished"></translation>
+        <translation>MSSanté address</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="136"/>
         <source>Nom affiché</source>
-        <translation type="unfinished"></translation>
+        <translation>Display name</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="141"/>
         <source>Type de boîte</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox type</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="146"/>
         <source>Mode de connexion</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign-in method</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="149"/>
         <source>Adresse :</source>
-        <translation type="unfinished"></translation>
+        <translation>Address:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="150"/>
         <source>Nom affiché :</source>
-        <translation type="unfinished"></translation>
+        <translation>Display name:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="151"/>
         <source>Type de boîte :</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox type:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="152"/>
         <source>Connexion :</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign-in:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="160"/>
         <source>Serveur {what}</source>
-        <translation type="unfinished"></translation>
+        <translation>{what} server</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="164"/>
         <source>Port {what}</source>
-        <translation type="unfinished"></translation>
+        <translation>{what} port</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="170"/>
         <source>Serveur :</source>
-        <translation type="unfinished"></translation>
+        <translation>Server:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="172"/>
         <source>Port :</source>
-        <translation type="unfinished"></translation>
+        <translation>Port:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="183"/>
         <source>IMAP (réception)</source>
-        <translation type="unfinished"></translation>
+        <translation>IMAP (incoming)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="185"/>
         <source>SMTP (envoi)</source>
-        <translation type="unfinished"></translation>
+        <translation>SMTP (outgoing)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="188"/>
         <source>Identifiant de connexion</source>
-        <translation type="unfinished"></translation>
+        <translation>Login</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="195"/>
         <source>RPPS ou ADELI</source>
-        <translation type="unfinished"></translation>
+        <translation>RPPS or ADELI</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="196"/>
         <source>Identifiant national (RPPS ou ADELI)</source>
-        <translation type="unfinished"></translation>
+        <translation>National identifier (RPPS or ADELI)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="199"/>
         <source>/chemin/vers/certificat.p12</source>
-        <translation type="unfinished"></translation>
+        <translation>/path/to/certificate.p12</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="200"/>
         <source>Fichier du certificat PKCS#12</source>
-        <translation type="unfinished"></translation>
+        <translation>PKCS#12 certificate file</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="203"/>
         <source>Autorité de certification supplémentaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Additional certificate authority</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="205"/>
         <source>Identifiant :</source>
-        <translation type="unfinished"></translation>
+        <translation>Login:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="206"/>
         <source>Mot de passe :</source>
-        <translation type="unfinished"></translation>
+        <translation>Password:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="207"/>
         <source>Identifiant national :</source>
-        <translation type="unfinished"></translation>
+        <translation>National identifier:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="208"/>
         <source>Certificat :</source>
-        <translation type="unfinished"></translation>
+        <translation>Certificate:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="209"/>
         <source>AC supplémentaire (facultatif) :</source>
-        <translation type="unfinished"></translation>
+        <translation>Additional CA (optional):</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="222"/>
         <source>&amp;Terminer</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Finish</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="267"/>
         <source>Recherche de la configuration de {domain}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Looking up the configuration of {domain}…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="280"/>
         <source>Configuration trouvée dans le DNS (enregistrements SRV de {domain}). Vérifiez-la avant de continuer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Configuration found in the DNS (SRV records of {domain}). Check it before continuing.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="284"/>
         <source>Aucune configuration automatique pour {domain} : saisissez les serveurs fournis par votre opérateur.</source>
-        <translation type="unfinished"></translation>
+        <translation>No automatic configuration for {domain}: enter the servers given by your provider.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="290"/>
         <source>La recherche DNS a échoué.</source>
-        <translation type="unfinished"></translation>
+        <translation>The DNS lookup failed.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="291"/>
         <source>Configuration automatique impossible : {reason} Saisissez les serveurs à la main.</source>
-        <translation type="unfinished"></translation>
+        <translation>Automatic configuration failed: {reason} Enter the servers manually.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/account_wizard.py" line="364"/>
         <source>Le compte n&apos;a pas pu être enregistré.</source>
-        <translation type="unfinished"></translation>
+        <translation>The account could not be saved.</translation>
     </message>
 </context>
 <context>
     <name>AttachmentBar</name>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="94"/>
-        <source>Pièces jointes</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/widgets/attachment_bar.py" line="29"/>
+        <source>Documents XDM</source>
+        <translation>XDM documents</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="124"/>
-        <source>sans nom</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/widgets/attachment_bar.py" line="30"/>
+        <source>Document XML (CDA)</source>
+        <translation>XML document (CDA)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="31"/>
+        <source>Image</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="32"/>
+        <source>Texte</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="33"/>
+        <source>Fichier</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="40"/>
+        <source>{count} octet</source>
+        <translation>{count} byte</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="41"/>
+        <source>{count} octets</source>
+        <translation>{count} bytes</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="42"/>
+        <source>Ko</source>
+        <translation>KB</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="44"/>
+        <source>Mo</source>
+        <translation>MB</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="46"/>
+        <source>Go</source>
+        <translation>GB</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="47"/>
+        <source>,</source>
+        <comment>decimal separator</comment>
+        <translation>.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="106"/>
+        <source>Pièces jointes</source>
+        <translation>Attachments</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/attachment_bar.py" line="136"/>
+        <source>sans nom</source>
+        <translation>unnamed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/attachment_bar.py" line="148"/>
         <source>1 pièce jointe</source>
-        <translation type="unfinished"></translation>
+        <translation>1 attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="137"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="149"/>
         <source>{count} pièces jointes</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="154"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="166"/>
         <source>Aperçu</source>
-        <translation type="unfinished"></translation>
+        <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="155"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="167"/>
         <source>Ouvrir</source>
-        <translation type="unfinished"></translation>
+        <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="156"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="168"/>
         <source>Enregistrer sous…</source>
-        <translation type="unfinished"></translation>
+        <translation>Save As…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="162"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="174"/>
         <source>Tout enregistrer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Save All…</translation>
     </message>
 </context>
 <context>
     <name>AttachmentChip</name>
     <message>
-        <location filename="../../ui/widgets/attachment_bar.py" line="80"/>
+        <location filename="../../ui/widgets/attachment_bar.py" line="92"/>
         <source>Pièce jointe {name}, {kind}, {size}</source>
-        <translation type="unfinished"></translation>
+        <translation>Attachment {name}, {kind}, {size}</translation>
     </message>
 </context>
 <context>
@@ -330,42 +386,42 @@
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="65"/>
         <source>Date et heure</source>
-        <translation type="unfinished"></translation>
+        <translation>Date and time</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="66"/>
         <source>Boîte</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="67"/>
         <source>Personne</source>
-        <translation type="unfinished"></translation>
+        <translation>Person</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="68"/>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Action</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="69"/>
         <source>Requête</source>
-        <translation type="unfinished"></translation>
+        <translation>Request</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="70"/>
         <source>Réponse</source>
-        <translation type="unfinished"></translation>
+        <translation>Response</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="71"/>
         <source>Résultat</source>
-        <translation type="unfinished"></translation>
+        <translation>Result</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="124"/>
         <source>Heure du poste (UTC{sign}{h:02d}:{m:02d})</source>
-        <translation type="unfinished"></translation>
+        <translation>Local time (UTC{sign}{h:02d}:{m:02d})</translation>
     </message>
 </context>
 <context>
@@ -373,107 +429,107 @@
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="176"/>
         <source>Journal d&apos;audit</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit log</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="183"/>
         <source>Boîte aux lettres</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="187"/>
         <source>Toutes les boîtes</source>
-        <translation type="unfinished"></translation>
+        <translation>All mailboxes</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="189"/>
         <source>Depuis le</source>
-        <translation type="unfinished"></translation>
+        <translation>Since</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="195"/>
         <source>Date de début</source>
-        <translation type="unfinished"></translation>
+        <translation>Start date</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="200"/>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Action</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="201"/>
         <source>Toutes les actions</source>
-        <translation type="unfinished"></translation>
+        <translation>All actions</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="204"/>
         <source>&amp;Actualiser</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Refresh</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="206"/>
         <source>&amp;Exporter en CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Export as CSV…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="210"/>
         <source>Boîte :</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="214"/>
         <source>Action :</source>
-        <translation type="unfinished"></translation>
+        <translation>Action:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="221"/>
         <source>Entrées du journal d&apos;audit</source>
-        <translation type="unfinished"></translation>
+        <translation>Audit log entries</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="231"/>
         <source>Fermer</source>
-        <translation type="unfinished"></translation>
+        <translation>Close</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="272"/>
         <source>Chargement…</source>
-        <translation type="unfinished"></translation>
+        <translation>Loading…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="283"/>
         <source>Aucune entrée</source>
-        <translation type="unfinished"></translation>
+        <translation>No entries</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="284"/>
         <source>{count} entrée(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} entry(ies)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="287"/>
         <source>Le journal n&apos;a pas pu être lu.</source>
-        <translation type="unfinished"></translation>
+        <translation>The log could not be read.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="292"/>
         <source>Exporter le journal d&apos;audit</source>
-        <translation type="unfinished"></translation>
+        <translation>Export the audit log</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="294"/>
         <source>Fichiers CSV (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV files (*.csv)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="309"/>
         <source>{count} entrée(s) exportée(s).</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} entry(ies) exported.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/audit_viewer.py" line="314"/>
         <source>L&apos;export a échoué.</source>
-        <translation type="unfinished"></translation>
+        <translation>The export failed.</translation>
     </message>
 </context>
 <context>
@@ -481,22 +537,22 @@
     <message>
         <location filename="../../ui/widgets/card_status.py" line="22"/>
         <source>État de la carte CPS</source>
-        <translation type="unfinished"></translation>
+        <translation>CPS card status</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/card_status.py" line="45"/>
         <source>Carte CPS présente — {holder}</source>
-        <translation type="unfinished"></translation>
+        <translation>CPS card inserted — {holder}</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/card_status.py" line="48"/>
         <source>Carte CPS absente</source>
-        <translation type="unfinished"></translation>
+        <translation>No CPS card</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/card_status.py" line="51"/>
         <source>Lecteur de carte non configuré</source>
-        <translation type="unfinished"></translation>
+        <translation>Card reader not configured</translation>
     </message>
 </context>
 <context>
@@ -504,330 +560,439 @@
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="138"/>
         <source>Aperçu du document médical</source>
-        <translation type="unfinished"></translation>
+        <translation>Medical document preview</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="144"/>
         <source>Version structurée du document</source>
-        <translation type="unfinished"></translation>
+        <translation>Structured version of the document</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="154"/>
         <source>Avertissements</source>
-        <translation type="unfinished"></translation>
+        <translation>Warnings</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="161"/>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="162"/>
         <source>Classer dans le dossier patient</source>
-        <translation type="unfinished"></translation>
+        <translation>File in patient record</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="164"/>
         <source>Enregistrer sous…</source>
-        <translation type="unfinished"></translation>
+        <translation>Save As…</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="198"/>
         <source>Document PDF</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF document</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="199"/>
         <source>Version structurée</source>
-        <translation type="unfinished"></translation>
+        <translation>Structured version</translation>
     </message>
 </context>
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="292"/>
+        <location filename="../../ui/dialogs/composer.py" line="103"/>
+        <source>{count} o</source>
+        <translation>{count} B</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="104"/>
+        <source>,</source>
+        <comment>decimal separator</comment>
+        <translation>.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="107"/>
+        <source>{value} Ko</source>
+        <translation>{value} KB</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="109"/>
+        <source>{value} Mo</source>
+        <translation>{value} MB</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="157"/>
+        <source>« {name} » est illisible et n&apos;a pas été joint.</source>
+        <translation>“{name}” could not be read and was not attached.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="168"/>
+        <source>« {name} » refusé : {reason}</source>
+        <translation>“{name}” refused: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="193"/>
+        <source>{name} — sans INS qualifié</source>
+        <translation>{name} — no qualified INS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="298"/>
         <source>Nouveau message</source>
-        <translation type="unfinished"></translation>
+        <translation>New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="309"/>
+        <location filename="../../ui/dialogs/composer.py" line="315"/>
         <source>Rédaction</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="314"/>
-        <source>&amp;Envoyer</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="316"/>
-        <source>Envoyer le message (Ctrl+Entrée)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="318"/>
-        <source>&amp;Joindre…</source>
-        <translation type="unfinished"></translation>
+        <translation>Compose</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="320"/>
-        <source>Joindre des fichiers ou des documents CDA</source>
-        <translation type="unfinished"></translation>
+        <source>&amp;Envoyer</source>
+        <translation>&amp;Send</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="322"/>
-        <source>&amp;Annuaire…</source>
-        <translation type="unfinished"></translation>
+        <source>Envoyer le message (Ctrl+Entrée)</source>
+        <translation>Send the message (Ctrl+Enter)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="324"/>
+        <source>&amp;Joindre…</source>
+        <translation>&amp;Attach…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="326"/>
+        <source>Joindre des fichiers ou des documents CDA</source>
+        <translation>Attach files or CDA documents</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="328"/>
+        <source>&amp;Annuaire…</source>
+        <translation>&amp;Directory…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="330"/>
         <source>Chercher des destinataires dans l&apos;annuaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Find recipients in the directory</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="340"/>
+        <location filename="../../ui/dialogs/composer.py" line="346"/>
         <source>Expéditeur</source>
-        <translation type="unfinished"></translation>
+        <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="342"/>
+        <location filename="../../ui/dialogs/composer.py" line="348"/>
         <source>Chargement des comptes…</source>
-        <translation type="unfinished"></translation>
+        <translation>Loading accounts…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="345"/>
+        <location filename="../../ui/dialogs/composer.py" line="351"/>
         <source>Destinataires (À)</source>
-        <translation type="unfinished"></translation>
+        <translation>Recipients (To)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="350"/>
+        <location filename="../../ui/dialogs/composer.py" line="356"/>
         <source>Destinataires en copie (Cc)</source>
-        <translation type="unfinished"></translation>
+        <translation>Copy recipients (Cc)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="355"/>
+        <location filename="../../ui/dialogs/composer.py" line="361"/>
         <source>Objet</source>
-        <translation type="unfinished"></translation>
+        <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="357"/>
+        <location filename="../../ui/dialogs/composer.py" line="363"/>
         <source>&amp;De :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;From:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="357"/>
+        <location filename="../../ui/dialogs/composer.py" line="363"/>
         <source>&amp;À :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;To:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="358"/>
+        <location filename="../../ui/dialogs/composer.py" line="364"/>
         <source>C&amp;c :</source>
-        <translation type="unfinished"></translation>
+        <translation>C&amp;c:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="359"/>
+        <location filename="../../ui/dialogs/composer.py" line="365"/>
         <source>&amp;Objet :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Subject:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="366"/>
+        <location filename="../../ui/dialogs/composer.py" line="372"/>
         <source>Patient des documents structurés</source>
-        <translation type="unfinished"></translation>
+        <translation>Patient of the structured documents</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="368"/>
+        <location filename="../../ui/dialogs/composer.py" line="374"/>
         <source>Taille du message</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="370"/>
-        <source>Erreur d&apos;envoi</source>
-        <translation type="unfinished"></translation>
+        <translation>Message size</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="376"/>
+        <source>Erreur d&apos;envoi</source>
+        <translation>Sending error</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="382"/>
         <source>Corps du message</source>
-        <translation type="unfinished"></translation>
+        <translation>Message body</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="378"/>
+        <location filename="../../ui/dialogs/composer.py" line="384"/>
         <source>Écrivez votre message ici.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="385"/>
-        <location filename="../../ui/dialogs/composer.py" line="402"/>
-        <location filename="../../ui/dialogs/composer.py" line="619"/>
-        <source>Pièces jointes</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="387"/>
-        <source>Jo&amp;indre…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="389"/>
-        <location filename="../../ui/dialogs/composer.py" line="515"/>
-        <source>Joindre des fichiers</source>
-        <translation type="unfinished"></translation>
+        <translation>Write your message here.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="391"/>
-        <source>&amp;Retirer</source>
-        <translation type="unfinished"></translation>
+        <location filename="../../ui/dialogs/composer.py" line="408"/>
+        <location filename="../../ui/dialogs/composer.py" line="625"/>
+        <source>Pièces jointes</source>
+        <translation>Attachments</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="393"/>
+        <source>Jo&amp;indre…</source>
+        <translation>Att&amp;ach…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="395"/>
+        <location filename="../../ui/dialogs/composer.py" line="521"/>
+        <source>Joindre des fichiers</source>
+        <translation>Attach files</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="397"/>
+        <source>&amp;Retirer</source>
+        <translation>&amp;Remove</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="399"/>
         <source>Retirer la pièce jointe choisie</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="426"/>
-        <source>Demander un accusé de &amp;lecture</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="428"/>
-        <source>Demander un accusé de lecture</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove the selected attachment</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="432"/>
-        <location filename="../../ui/dialogs/composer.py" line="889"/>
-        <source>Envoyer</source>
-        <translation type="unfinished"></translation>
+        <source>Demander un accusé de &amp;lecture</source>
+        <translation>Request a &amp;read receipt</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="434"/>
+        <source>Demander un accusé de lecture</source>
+        <translation>Request a read receipt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="438"/>
+        <location filename="../../ui/dialogs/composer.py" line="895"/>
+        <source>Envoyer</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="440"/>
         <source>Envoyer le message</source>
-        <translation type="unfinished"></translation>
+        <translation>Send the message</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="435"/>
+        <location filename="../../ui/dialogs/composer.py" line="441"/>
         <source>Ctrl+Entrée</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="484"/>
+        <location filename="../../ui/dialogs/composer.py" line="490"/>
         <source>{address} (sans nom d&apos;expéditeur)</source>
-        <translation type="unfinished"></translation>
+        <translation>{address} (no sender name)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="488"/>
+        <location filename="../../ui/dialogs/composer.py" line="494"/>
         <source>Aucun compte configuré</source>
-        <translation type="unfinished"></translation>
+        <translation>No account configured</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="497"/>
+        <location filename="../../ui/dialogs/composer.py" line="503"/>
         <source>Les comptes n&apos;ont pas pu être lus.</source>
-        <translation type="unfinished"></translation>
+        <translation>The accounts could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="534"/>
+        <location filename="../../ui/dialogs/composer.py" line="540"/>
         <source>Lecture des fichiers…</source>
-        <translation type="unfinished"></translation>
+        <translation>Reading files…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="551"/>
+        <location filename="../../ui/dialogs/composer.py" line="557"/>
         <source>Les fichiers n&apos;ont pas pu être joints.</source>
-        <translation type="unfinished"></translation>
+        <translation>The files could not be attached.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="591"/>
+        <location filename="../../ui/dialogs/composer.py" line="597"/>
         <source>Patient : {patient}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="599"/>
-        <source>Objet des documents structurés (règle MSSanté) : {subject}</source>
-        <translation type="unfinished"></translation>
+        <translation>Patient: {patient}</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="605"/>
+        <source>Objet des documents structurés (règle MSSanté) : {subject}</source>
+        <translation>Subject for structured documents (MSSanté rule): {subject}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="611"/>
         <source>{name} — document CDA : {title} ({size})</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} — CDA document: {title} ({size})</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="610"/>
+        <location filename="../../ui/dialogs/composer.py" line="616"/>
         <source>Envoyé dans le paquet IHE_XDM.ZIP avec son rendu PDF</source>
-        <translation type="unfinished"></translation>
+        <translation>Sent in the IHE_XDM.ZIP package with its PDF rendering</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="618"/>
+        <location filename="../../ui/dialogs/composer.py" line="624"/>
         <source>Pièces jointes ({count})</source>
-        <translation type="unfinished"></translation>
+        <translation>Attachments ({count})</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="620"/>
+        <location filename="../../ui/dialogs/composer.py" line="626"/>
         <source>Glissez des fichiers ici pour les joindre. Les documents CDA sont regroupés en un paquet IHE XDM.</source>
-        <translation type="unfinished"></translation>
+        <translation>Drop files here to attach them. CDA documents are grouped into an IHE XDM package.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="677"/>
+        <location filename="../../ui/dialogs/composer.py" line="683"/>
         <source>Envoi impossible : un destinataire est bloqué par la liste blanche MSSanté. Retirez-le pour envoyer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot send: a recipient is blocked by the MSSanté whitelist. Remove it to send.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="680"/>
+        <location filename="../../ui/dialogs/composer.py" line="686"/>
         <source>Envoi impossible : {count} destinataires sont bloqués par la liste blanche MSSanté. Retirez-les pour envoyer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot send: {count} recipients are blocked by the MSSanté whitelist. Remove them to send.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="694"/>
+        <location filename="../../ui/dialogs/composer.py" line="700"/>
         <source>Un patient est destinataire : la messagerie de Mon espace santé refuse les messages de plus de 25 Mo, et celui-ci en ferait environ {size}. Retirez ou allégez des pièces jointes.</source>
-        <translation type="unfinished"></translation>
+        <translation>A patient is a recipient: Mon espace santé messaging refuses messages over 25 MB, and this one would be about {size}. Remove attachments or make them smaller.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="699"/>
+        <location filename="../../ui/dialogs/composer.py" line="705"/>
         <source>Un patient est destinataire : le message ne doit pas dépasser 25 Mo (environ {size} actuellement).</source>
-        <translation type="unfinished"></translation>
+        <translation>A patient is a recipient: the message must not exceed 25 MB (about {size} now).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="773"/>
+        <location filename="../../ui/dialogs/composer.py" line="779"/>
         <source>Brouillon enregistré à {time}</source>
-        <translation type="unfinished"></translation>
+        <translation>Draft saved at {time}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="783"/>
+        <location filename="../../ui/dialogs/composer.py" line="789"/>
         <source>Le brouillon n&apos;a pas pu être enregistré.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="876"/>
-        <source>Choisissez le compte expéditeur.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/composer.py" line="878"/>
-        <source>Ajoutez au moins un destinataire.</source>
-        <translation type="unfinished"></translation>
+        <translation>The draft could not be saved.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/composer.py" line="882"/>
+        <source>Choisissez le compte expéditeur.</source>
+        <translation>Choose the sending account.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="884"/>
+        <source>Ajoutez au moins un destinataire.</source>
+        <translation>Add at least one recipient.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/composer.py" line="888"/>
         <source>Les pièces jointes sont encore en cours de lecture ; réessayez dans un instant.</source>
-        <translation type="unfinished"></translation>
+        <translation>The attachments are still being read; try again in a moment.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="889"/>
+        <location filename="../../ui/dialogs/composer.py" line="895"/>
         <source>Envoi…</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="914"/>
+        <location filename="../../ui/dialogs/composer.py" line="920"/>
         <source>Le message n&apos;a pas pu être mis en boîte d&apos;envoi. Les détails ont été écrits dans le journal.</source>
-        <translation type="unfinished"></translation>
+        <translation>The message could not be placed in the Outbox. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="930"/>
+        <location filename="../../ui/dialogs/composer.py" line="936"/>
         <source>Envoi annulé : le message est revenu en rédaction.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending cancelled: the message is back in the composer.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="939"/>
+        <location filename="../../ui/dialogs/composer.py" line="945"/>
         <source>Trop tard : le message est déjà parti.</source>
-        <translation type="unfinished"></translation>
+        <translation>Too late: the message has already been sent.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="944"/>
+        <location filename="../../ui/dialogs/composer.py" line="950"/>
         <source>L&apos;envoi n&apos;a pas pu être annulé.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending could not be cancelled.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationModel</name>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="123"/>
+        <source>ouverte</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="124"/>
+        <source>clôturée</source>
+        <translation>closed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="125"/>
+        <source>bloquée</source>
+        <translation>blocked</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="199"/>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="200"/>
+        <source>INS</source>
+        <translation>INS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="201"/>
+        <source>Conversation</source>
+        <translation>Conversation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="225"/>
+        <source>Patient (nom inconnu)</source>
+        <translation>Patient (name unknown)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="230"/>
+        <source>{count} ouverte(s)</source>
+        <translation>{count} open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="231"/>
+        <source>aucune ouverte</source>
+        <translation>none open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="235"/>
+        <source>{name}, INS {ins}, {address}</source>
+        <translation>{name}, INS {ins}, {address}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="236"/>
+        <source>nom inconnu</source>
+        <translation>name unknown</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="256"/>
+        <source>1 message</source>
+        <translation>1 message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="257"/>
+        <source>{count} messages</source>
+        <translation>{count} messages</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/conversation_model.py" line="263"/>
+        <source>Bloquée : {reason}</source>
+        <translation>Blocked: {reason}</translation>
     </message>
 </context>
 <context>
@@ -835,183 +1000,299 @@
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="53"/>
         <source>Annuaire santé</source>
-        <translation type="unfinished"></translation>
+        <translation>Health directory</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="61"/>
         <source>Nom</source>
-        <translation type="unfinished"></translation>
+        <translation>Last name</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="62"/>
         <source>Prénom</source>
-        <translation type="unfinished"></translation>
+        <translation>First name</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="63"/>
         <source>Profession</source>
-        <translation type="unfinished"></translation>
+        <translation>Profession</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="64"/>
         <source>Spécialité</source>
-        <translation type="unfinished"></translation>
+        <translation>Specialty</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="65"/>
         <source>Ville</source>
-        <translation type="unfinished"></translation>
+        <translation>City</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="66"/>
         <source>Code postal</source>
-        <translation type="unfinished"></translation>
+        <translation>Postcode</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="70"/>
         <source>Type de boîte</source>
-        <translation type="unfinished"></translation>
+        <translation>Mailbox type</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="72"/>
         <source>Tous les types</source>
-        <translation type="unfinished"></translation>
+        <translation>All types</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="73"/>
         <source>PER — personnelle</source>
-        <translation type="unfinished"></translation>
+        <translation>PER — personal</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="74"/>
         <source>ORG — organisationnelle</source>
-        <translation type="unfinished"></translation>
+        <translation>ORG — organisational</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="75"/>
         <source>APP — applicative</source>
-        <translation type="unfinished"></translation>
+        <translation>APP — application</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="82"/>
         <source>&amp;Nom :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Last name:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="82"/>
         <source>&amp;Prénom :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;First name:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="83"/>
         <source>P&amp;rofession :</source>
-        <translation type="unfinished"></translation>
+        <translation>P&amp;rofession:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="84"/>
         <source>&amp;Spécialité :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Specialty:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="85"/>
         <source>&amp;Ville :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;City:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="85"/>
         <source>&amp;Code postal :</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Postcode:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="92"/>
         <source>T&amp;ype :</source>
-        <translation type="unfinished"></translation>
+        <translation>T&amp;ype:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="97"/>
         <source>&amp;Rechercher</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Search</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="102"/>
         <source>&amp;Effacer</source>
-        <translation type="unfinished"></translation>
+        <translation>C&amp;lear</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="120"/>
         <source>Résultats de la recherche dans l&apos;annuaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Directory search results</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="142"/>
         <source>État de la recherche</source>
-        <translation type="unfinished"></translation>
+        <translation>Search status</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="149"/>
         <source>Ajouter en &amp;À</source>
-        <translation type="unfinished"></translation>
+        <translation>Add to &amp;To</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="153"/>
         <source>Ajouter en C&amp;c</source>
-        <translation type="unfinished"></translation>
+        <translation>Add to C&amp;c</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="158"/>
         <source>&amp;Fermer</source>
-        <translation type="unfinished"></translation>
+        <translation>Cl&amp;ose</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="210"/>
         <source>Indiquez au moins un critère de recherche.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter at least one search criterion.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="214"/>
         <source>Recherche en cours…</source>
-        <translation type="unfinished"></translation>
+        <translation>Searching…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="231"/>
         <source>Aucune boîte ne correspond à ces critères.</source>
-        <translation type="unfinished"></translation>
+        <translation>No mailbox matches these criteria.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="233"/>
         <source>1 résultat</source>
-        <translation type="unfinished"></translation>
+        <translation>1 result</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="235"/>
         <source>{count} résultats</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} results</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="250"/>
         <source>La recherche dans l&apos;annuaire a échoué. Les détails ont été écrits dans le journal.</source>
-        <translation type="unfinished"></translation>
+        <translation>The directory search failed. The details were written to the log.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/directory_dialog.py" line="271"/>
         <source>{count} adresse(s) ajoutée(s) au message.</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} address(es) added to the message.</translation>
+    </message>
+</context>
+<context>
+    <name>DirectoryResultsModel</name>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="51"/>
+        <source>Adresse</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="52"/>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="53"/>
+        <source>Nom</source>
+        <translation>Last name</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="54"/>
+        <source>Profession / Spécialité</source>
+        <translation>Profession / Specialty</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="55"/>
+        <source>Structure</source>
+        <translation>Organisation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="56"/>
+        <source>Ville</source>
+        <translation>City</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="62"/>
+        <source>Boîte personnelle (un professionnel)</source>
+        <translation>Personal mailbox (one professional)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="64"/>
+        <source>Boîte organisationnelle (service, équipe)</source>
+        <translation>Organisational mailbox (department, team)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="66"/>
+        <source>Boîte applicative (logiciel)</source>
+        <translation>Application mailbox (software)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/directory_results_model.py" line="67"/>
+        <source>Boîte organisationnelle d&apos;un cabinet</source>
+        <translation>Organisational mailbox of a practice</translation>
+    </message>
+</context>
+<context>
+    <name>FolderModel</name>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="52"/>
+        <source>Boîte de réception</source>
+        <translation>Inbox</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="54"/>
+        <source>Brouillons</source>
+        <translation>Drafts</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="55"/>
+        <source>Envoyés</source>
+        <translation>Sent</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="56"/>
+        <source>Archives</source>
+        <translation>Archives</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="57"/>
+        <source>Indésirables</source>
+        <translation>Junk</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="58"/>
+        <source>Corbeille</source>
+        <translation>Trash</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="210"/>
+        <source>Dossiers</source>
+        <translation>Folders</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="226"/>
+        <source>aucun non lu</source>
+        <translation>no unread</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="228"/>
+        <source>1 non lu</source>
+        <translation>1 unread</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="230"/>
+        <source>{count} non lus</source>
+        <translation>{count} unread</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="232"/>
+        <source>1 message</source>
+        <translation>1 message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="234"/>
+        <source>{count} messages</source>
+        <translation>{count} messages</translation>
     </message>
 </context>
 <context>
     <name>ImagePreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/image_preview.py" line="43"/>
+        <location filename="../../ui/widgets/preview/image_preview.py" line="47"/>
         <source>Aperçu de l&apos;image</source>
-        <translation type="unfinished"></translation>
+        <translation>Image preview</translation>
     </message>
 </context>
 <context>
     <name>Language</name>
     <message>
-        <location filename="../../ui/dialogs/__init__.py" line="96"/>
+        <location filename="../../ui/dialogs/__init__.py" line="53"/>
         <source>fr</source>
-        <translation type="unfinished"></translation>
+        <translation>en</translation>
     </message>
 </context>
 <context>
@@ -1019,42 +1300,42 @@
     <message>
         <location filename="../../ui/services/lock_controller.py" line="96"/>
         <source>&amp;Verrouiller</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Lock</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="98"/>
         <source>Ctrl+L</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+L</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="100"/>
         <source>Verrouillé à votre demande.</source>
-        <translation type="unfinished"></translation>
+        <translation>Locked at your request.</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="101"/>
         <source>Se &amp;déconnecter</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign &amp;out</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="140"/>
         <source>Verrouillé après {minutes} min d&apos;inactivité.</source>
-        <translation type="unfinished"></translation>
+        <translation>Locked after {minutes} min of inactivity.</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="179"/>
         <source>Insérez votre carte CPS pour déverrouiller.</source>
-        <translation type="unfinished"></translation>
+        <translation>Insert your CPS card to unlock.</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="198"/>
         <source>Mot de passe incorrect ({count} essai(s)).</source>
-        <translation type="unfinished"></translation>
+        <translation>Incorrect password ({count} attempt(s)).</translation>
     </message>
     <message>
         <location filename="../../ui/services/lock_controller.py" line="233"/>
         <source>La carte CPS a été retirée.</source>
-        <translation type="unfinished"></translation>
+        <translation>The CPS card was removed.</translation>
     </message>
 </context>
 <context>
@@ -1062,57 +1343,57 @@
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="34"/>
         <source>Session verrouillée</source>
-        <translation type="unfinished"></translation>
+        <translation>Session locked</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="50"/>
         <source>Estafette est verrouillé</source>
-        <translation type="unfinished"></translation>
+        <translation>Estafette is locked</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="70"/>
         <source>Mot de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Password</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="71"/>
         <source>Mot de passe pour déverrouiller</source>
-        <translation type="unfinished"></translation>
+        <translation>Password to unlock</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="72"/>
         <source>&amp;Déverrouiller</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Unlock</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="86"/>
         <source>Se reconnecter avec &amp;Pro Santé Connect</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign in again with &amp;Pro Santé Connect</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="94"/>
         <source>Erreur de déverrouillage</source>
-        <translation type="unfinished"></translation>
+        <translation>Unlock error</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="96"/>
         <source>Se dé&amp;connecter</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign &amp;out</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="125"/>
         <source>Session de {user}</source>
-        <translation type="unfinished"></translation>
+        <translation>{user}&apos;s session</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="136"/>
         <source>Carte CPS présente.</source>
-        <translation type="unfinished"></translation>
+        <translation>CPS card inserted.</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/lock_screen.py" line="138"/>
         <source>Insérez votre carte CPS pour déverrouiller.</source>
-        <translation type="unfinished"></translation>
+        <translation>Insert your CPS card to unlock.</translation>
     </message>
 </context>
 <context>
@@ -1120,273 +1401,478 @@
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="79"/>
         <source>Connexion Pro Santé Connect</source>
-        <translation type="unfinished"></translation>
+        <translation>Pro Santé Connect sign-in</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="115"/>
         <source>Connexion à {account} avec Pro Santé Connect.</source>
-        <translation type="unfinished"></translation>
+        <translation>Signing in to {account} with Pro Santé Connect.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="116"/>
         <source>Connexion avec Pro Santé Connect.</source>
-        <translation type="unfinished"></translation>
+        <translation>Signing in with Pro Santé Connect.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="118"/>
         <source>&amp;Carte CPS</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;CPS card</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="120"/>
         <source>Application &amp;e-CPS</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;e-CPS app</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="134"/>
         <source>RPPS (11 chiffres) ou ADELI (9 chiffres)</source>
-        <translation type="unfinished"></translation>
+        <translation>RPPS (11 digits) or ADELI (9 digits)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="135"/>
         <source>Identifiant national (RPPS ou ADELI)</source>
-        <translation type="unfinished"></translation>
+        <translation>National identifier (RPPS or ADELI)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="146"/>
         <source>Identifiant :</source>
-        <translation type="unfinished"></translation>
+        <translation>Login:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="148"/>
         <source>Se &amp;connecter</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign &amp;in</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="152"/>
         <location filename="../../ui/dialogs/login_dialog.py" line="197"/>
         <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="195"/>
         <source>En attente de validation</source>
-        <translation type="unfinished"></translation>
+        <translation>Waiting for approval</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="224"/>
         <source>&amp;Réessayer</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Retry</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="227"/>
         <location filename="../../ui/dialogs/login_dialog.py" line="356"/>
         <source>Fermer</source>
-        <translation type="unfinished"></translation>
+        <translation>Close</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="263"/>
         <source>Insérez votre carte CPS dans le lecteur.</source>
-        <translation type="unfinished"></translation>
+        <translation>Insert your CPS card into the reader.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="266"/>
         <source>Carte de {name} détectée.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}&apos;s card detected.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="288"/>
         <source>Envoi de la demande à Pro Santé Connect…</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending the request to Pro Santé Connect…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="298"/>
         <source>Code de vérification :</source>
-        <translation type="unfinished"></translation>
+        <translation>Verification code:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="301"/>
         <source>Code de vérification : {code}</source>
-        <translation type="unfinished"></translation>
+        <translation>Verification code: {code}</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="303"/>
         <source>Vérifiez que ce code s&apos;affiche dans la fenêtre de votre carte CPS, puis validez avec votre code PIN.</source>
-        <translation type="unfinished"></translation>
+        <translation>Check that this code appears in your CPS card window, then confirm with your PIN.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="306"/>
         <source>Ouvrez l&apos;application e-CPS sur votre téléphone, vérifiez que le même code s&apos;affiche, puis validez.</source>
-        <translation type="unfinished"></translation>
+        <translation>Open the e-CPS app on your phone, check that the same code appears, then approve.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="322"/>
         <source>Connexion refusée</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign-in refused</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="325"/>
         <source>Délai dépassé</source>
-        <translation type="unfinished"></translation>
+        <translation>Timed out</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="326"/>
         <source>La demande n&apos;a pas été validée à temps.</source>
-        <translation type="unfinished"></translation>
+        <translation>The request was not approved in time.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="329"/>
         <location filename="../../ui/dialogs/login_dialog.py" line="333"/>
         <source>Connexion impossible</source>
-        <translation type="unfinished"></translation>
+        <translation>Cannot sign in</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="334"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
-        <translation type="unfinished">An unexpected error occurred. The details were written to the application log.</translation>
+        <translation>An unexpected error occurred. The details were written to the application log.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="341"/>
         <source>Connexion approuvée</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign-in approved</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="342"/>
         <source>Bienvenue, {name}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Welcome, {name}.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="343"/>
         <source>Vous êtes connecté.</source>
-        <translation type="unfinished"></translation>
+        <translation>You are signed in.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="355"/>
         <source>Continuer</source>
-        <translation type="unfinished"></translation>
+        <translation>Continue</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="131"/>
+        <location filename="../../ui/windows/main_window.py" line="219"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="137"/>
+        <location filename="../../ui/windows/main_window.py" line="246"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="139"/>
+        <location filename="../../ui/windows/main_window.py" line="248"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="147"/>
+        <location filename="../../ui/windows/main_window.py" line="260"/>
+        <source>Dossiers</source>
+        <translation>Folders</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="281"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="149"/>
+        <location filename="../../ui/windows/main_window.py" line="283"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="165"/>
-        <source>Nombre de comptes</source>
-        <translation>Number of accounts</translation>
-    </message>
-    <message>
-        <location filename="../../ui/windows/main_window.py" line="174"/>
+        <location filename="../../ui/windows/main_window.py" line="378"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="175"/>
+        <location filename="../../ui/windows/main_window.py" line="379"/>
+        <source>&amp;Nouveau message</source>
+        <translation>&amp;New Message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="380"/>
+        <source>Ctrl+N</source>
+        <translation>Ctrl+N</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="382"/>
+        <source>Nouveau message &amp;patient…</source>
+        <translation>New &amp;Patient Message…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="385"/>
+        <source>&amp;Ajouter un compte…</source>
+        <translation>&amp;Add Account…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="388"/>
+        <source>&amp;Synchroniser</source>
+        <translation>S&amp;ynchronise</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="389"/>
+        <source>F5</source>
+        <translation>F5</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="391"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="176"/>
+        <location filename="../../ui/windows/main_window.py" line="392"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="181"/>
+        <location filename="../../ui/windows/main_window.py" line="408"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="182"/>
+        <location filename="../../ui/windows/main_window.py" line="409"/>
+        <source>&amp;Répondre</source>
+        <translation>&amp;Reply</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="410"/>
+        <source>Ctrl+R</source>
+        <translation>Ctrl+R</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="414"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="187"/>
+        <location filename="../../ui/windows/main_window.py" line="420"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="188"/>
+        <location filename="../../ui/windows/main_window.py" line="421"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="194"/>
+        <location filename="../../ui/windows/main_window.py" line="427"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="195"/>
+        <location filename="../../ui/windows/main_window.py" line="428"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="196"/>
+        <location filename="../../ui/windows/main_window.py" line="429"/>
+        <source>Ctrl+Shift+B</source>
+        <translation>Ctrl+Shift+B</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="431"/>
+        <source>&amp;Journal d&apos;audit…</source>
+        <translation>&amp;Audit Log…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="433"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="202"/>
+        <location filename="../../ui/windows/main_window.py" line="440"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="203"/>
+        <location filename="../../ui/windows/main_window.py" line="441"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="228"/>
+        <location filename="../../ui/windows/main_window.py" line="447"/>
+        <source>Barre principale</source>
+        <translation>Main toolbar</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="487"/>
+        <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
+        <translation>An unexpected error occurred. The details were written to the log.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="523"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="230"/>
+        <location filename="../../ui/windows/main_window.py" line="525"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="232"/>
+        <location filename="../../ui/windows/main_window.py" line="527"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="254"/>
+        <location filename="../../ui/windows/main_window.py" line="639"/>
+        <source>Nouveau message patient</source>
+        <translation>New patient message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="689"/>
+        <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
+        <translation>The content of this message has not been downloaded yet.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="731"/>
+        <source>pièce jointe</source>
+        <translation>attachment</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="732"/>
+        <source>Aperçu — {name}</source>
+        <translation>Preview — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="757"/>
+        <source>Enregistrer la pièce jointe</source>
+        <translation>Save Attachment</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="769"/>
+        <source>Pièce jointe enregistrée.</source>
+        <translation>Attachment saved.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="784"/>
+        <source>Choisir le dossier patient</source>
+        <translation>Choose the patient record folder</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="826"/>
+        <source>Document classé : {name}</source>
+        <translation>Document filed: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="876"/>
+        <source>Le {date}, {sender} a écrit :</source>
+        <translation>On {date}, {sender} wrote:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="966"/>
+        <source>Paramètres enregistrés.</source>
+        <translation>Settings saved.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1049"/>
+        <source>la synchronisation a échoué (détails dans le journal)</source>
+        <translation>synchronisation failed (details in the log)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1249"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="255"/>
+        <location filename="../../ui/windows/main_window.py" line="1250"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="257"/>
+        <location filename="../../ui/windows/main_window.py" line="1252"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageListModel</name>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="137"/>
+        <source>Remise différée</source>
+        <translation>Delivery delayed</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="138"/>
+        <source>Distribué</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="139"/>
+        <source>Lu par le destinataire</source>
+        <translation>Read by the recipient</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="140"/>
+        <source>Problème de remise</source>
+        <translation>Delivery problem</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="315"/>
+        <source>La liste des messages n&apos;a pas pu être lue.</source>
+        <translation>The message list could not be read.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="381"/>
+        <source>De</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="382"/>
+        <location filename="../../ui/models/message_list_model.py" line="388"/>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="383"/>
+        <location filename="../../ui/models/message_list_model.py" line="389"/>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="385"/>
+        <source>Pièces jointes et documents XDM</source>
+        <translation>Attachments and XDM documents</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="387"/>
+        <source>Expéditeur</source>
+        <translation>Sender</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="390"/>
+        <source>Accusés de réception</source>
+        <translation>Receipts</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="417"/>
+        <source>Chargement…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="424"/>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="470"/>
+        <source>Documents de santé structurés (XDM)</source>
+        <translation>Structured health documents (XDM)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="472"/>
+        <source>Pièces jointes</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="483"/>
+        <source>non lu</source>
+        <translation>unread</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/message_list_model.py" line="484"/>
+        <source>lu</source>
+        <translation>read</translation>
     </message>
 </context>
 <context>
@@ -1394,30 +1880,30 @@
     <message>
         <location filename="../../ui/widgets/message_list.py" line="64"/>
         <source>Rechercher dans les messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Search messages</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/message_list.py" line="106"/>
         <source>Rechercher dans {name}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Search {name}…</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/message_list.py" line="108"/>
         <source>Rechercher dans les messages…</source>
-        <translation type="unfinished"></translation>
+        <translation>Search messages…</translation>
     </message>
 </context>
 <context>
     <name>MessagePanel</name>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="129"/>
+        <location filename="../../ui/widgets/preview/base.py" line="90"/>
         <source>Enregistrer sous…</source>
-        <translation type="unfinished"></translation>
+        <translation>Save As…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="130"/>
+        <location filename="../../ui/widgets/preview/base.py" line="91"/>
         <source>Enregistrer la pièce jointe</source>
-        <translation type="unfinished"></translation>
+        <translation>Save Attachment</translation>
     </message>
 </context>
 <context>
@@ -1425,57 +1911,57 @@
     <message>
         <location filename="../../ui/widgets/reader.py" line="215"/>
         <source>Lecture du message</source>
-        <translation type="unfinished"></translation>
+        <translation>Message reader</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="224"/>
         <source>De :</source>
-        <translation type="unfinished"></translation>
+        <translation>From:</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="224"/>
         <source>À :</source>
-        <translation type="unfinished"></translation>
+        <translation>To:</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="225"/>
         <source>Cc :</source>
-        <translation type="unfinished"></translation>
+        <translation>Cc:</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="225"/>
         <source>Date :</source>
-        <translation type="unfinished"></translation>
+        <translation>Date:</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="226"/>
         <source>Objet :</source>
-        <translation type="unfinished"></translation>
+        <translation>Subject:</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="258"/>
         <source>Corps du message</source>
-        <translation type="unfinished"></translation>
+        <translation>Message body</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="286"/>
         <source>(sans objet)</source>
-        <translation type="unfinished"></translation>
+        <translation>(no subject)</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="296"/>
         <source>Images distantes bloquées ({count})</source>
-        <translation type="unfinished"></translation>
+        <translation>Remote images blocked ({count})</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="299"/>
         <source>Ce message voulait charger des images depuis Internet. Elles ne sont pas téléchargées : cela révélerait à l&apos;expéditeur que vous l&apos;avez ouvert.</source>
-        <translation type="unfinished"></translation>
+        <translation>This message tried to load images from the Internet. They are not downloaded: that would tell the sender you opened it.</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/reader.py" line="303"/>
         <source>Message endommagé : {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Damaged message: {reason}</translation>
     </message>
 </context>
 <context>
@@ -1483,7 +1969,50 @@
     <message>
         <location filename="../../ui/widgets/message_list.py" line="29"/>
         <source>Liste des messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Message list</translation>
+    </message>
+</context>
+<context>
+    <name>NewPatientMessageDialog</name>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="39"/>
+        <source>Nouveau message patient</source>
+        <translation>New patient message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="42"/>
+        <source>Le message part vers la messagerie de Mon espace santé du patient. Son adresse est construite à partir de son INS, qui doit être qualifié.</source>
+        <translation>The message goes to the patient&apos;s Mon espace santé messaging. Its address is built from the patient&apos;s INS, which must be qualified.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="47"/>
+        <source>Matricule INS du patient</source>
+        <translation>Patient&apos;s INS number</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="48"/>
+        <source>15 caractères, clé comprise</source>
+        <translation>15 characters, including the key</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="49"/>
+        <source>L&apos;identité du patient est qualifiée</source>
+        <translation>The patient&apos;s identity is qualified</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="57"/>
+        <source>INS :</source>
+        <translation>INS:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="61"/>
+        <source>Rédiger</source>
+        <translation>Write</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="62"/>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
@@ -1491,42 +2020,77 @@
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="402"/>
         <source>Connexion à {address}</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign in to {address}</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="405"/>
         <source>Mot de passe de la boîte {address}</source>
-        <translation type="unfinished"></translation>
+        <translation>Password for mailbox {address}</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="412"/>
         <source>Mot de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Password</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="420"/>
         <source>Identifiant :</source>
-        <translation type="unfinished"></translation>
+        <translation>Login:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="421"/>
         <source>Mot de passe :</source>
-        <translation type="unfinished"></translation>
+        <translation>Password:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="422"/>
         <source>Se &amp;connecter</source>
-        <translation type="unfinished"></translation>
+        <translation>Sign &amp;in</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="426"/>
         <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="441"/>
         <source>Saisissez votre mot de passe.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter your password.</translation>
+    </message>
+</context>
+<context>
+    <name>PatientPane</name>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="92"/>
+        <source>Volet Patients</source>
+        <translation>Patients pane</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="95"/>
+        <source>Patients</source>
+        <translation>Patients</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="100"/>
+        <source>Nouveau message patient</source>
+        <translation>New patient message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="103"/>
+        <source>Écrire à un patient (messagerie de Mon espace santé) : c&apos;est toujours le professionnel qui ouvre l&apos;échange.</source>
+        <translation>Write to a patient (Mon espace santé messaging): the professional always starts the exchange.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="109"/>
+        <source>Patients et conversations</source>
+        <translation>Patients and conversations</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="122"/>
+        <source>Aucune conversation avec un patient dans cette boîte.
+« Nouveau message patient » en ouvre une.</source>
+        <translation>No conversation with a patient in this mailbox.
+“New patient message” starts one.</translation>
     </message>
 </context>
 <context>
@@ -1534,106 +2098,214 @@
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="42"/>
         <source>Aperçu du document PDF</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF document preview</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="49"/>
         <source>Pages du document PDF</source>
-        <translation type="unfinished"></translation>
+        <translation>Pages of the PDF document</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="51"/>
         <source>Page précédente</source>
-        <translation type="unfinished"></translation>
+        <translation>Previous page</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="52"/>
         <source>Page suivante</source>
-        <translation type="unfinished"></translation>
+        <translation>Next page</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="55"/>
         <source>Numéro de page</source>
-        <translation type="unfinished"></translation>
+        <translation>Page number</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="58"/>
         <source>Zoom arrière</source>
-        <translation type="unfinished"></translation>
+        <translation>Zoom out</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="59"/>
         <source>Zoom avant</source>
-        <translation type="unfinished"></translation>
+        <translation>Zoom in</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="60"/>
         <source>Ajuster à la largeur</source>
-        <translation type="unfinished"></translation>
+        <translation>Fit to width</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="66"/>
         <source>Page</source>
-        <translation type="unfinished"></translation>
+        <translation>Page</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="102"/>
         <source>Ce PDF est trop volumineux pour être prévisualisé.</source>
-        <translation type="unfinished"></translation>
+        <translation>This PDF is too large to preview.</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="105"/>
         <source>Ce fichier n&apos;est pas un PDF lisible.</source>
-        <translation type="unfinished"></translation>
+        <translation>This file is not a readable PDF.</translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="126"/>
         <source>sur %n</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>of %n</numerusform>
+            <numerusform>of %n</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="136"/>
         <source>Ce PDF est protégé par un mot de passe : ouvrez-le avec une autre application après l&apos;avoir enregistré.</source>
-        <translation type="unfinished"></translation>
+        <translation>This PDF is password-protected: save it, then open it with another application.</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="139"/>
         <source>Ce PDF est endommagé ou n&apos;est pas un PDF lisible.</source>
-        <translation type="unfinished"></translation>
+        <translation>This PDF is damaged or not a readable PDF.</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/pdf_preview.py" line="185"/>
         <source>Largeur</source>
-        <translation type="unfinished"></translation>
+        <translation>Width</translation>
     </message>
 </context>
 <context>
     <name>Preview</name>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="109"/>
+        <location filename="../../ui/widgets/preview/base.py" line="70"/>
         <source>L&apos;aperçu de ce document a échoué.</source>
-        <translation type="unfinished"></translation>
+        <translation>The preview of this document failed.</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewDispatcher</name>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="56"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="65"/>
+        <source>un PDF</source>
+        <translation>a PDF</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="57"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="66"/>
+        <source>une archive ZIP</source>
+        <translation>a ZIP archive</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="58"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="67"/>
+        <source>une image</source>
+        <translation>an image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="59"/>
+        <source>un document XML</source>
+        <translation>an XML document</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="60"/>
+        <source>un fichier texte</source>
+        <translation>a text file</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="61"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="70"/>
+        <source>une page HTML</source>
+        <translation>an HTML page</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="62"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="71"/>
+        <source>une image SVG</source>
+        <translation>an SVG image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="68"/>
+        <source>un document CDA</source>
+        <translation>a CDA document</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="69"/>
+        <source>du XML</source>
+        <translation>XML</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="72"/>
+        <source>du texte</source>
+        <translation>text</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="73"/>
+        <source>des données binaires</source>
+        <translation>binary data</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="169"/>
+        <source>Archive ZIP illisible ou endommagée.</source>
+        <translation>Unreadable or damaged ZIP archive.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="174"/>
+        <source>Archive refusée : un de ses fichiers porte un chemin qui sortirait de l&apos;archive.</source>
+        <translation>Archive refused: one of its files has a path that would leave the archive.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="185"/>
+        <source>Archive ZIP : son contenu n&apos;est pas prévisualisé.</source>
+        <translation>ZIP archive: its content is not previewed.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="189"/>
+        <source>Paquet IHE XDM imbriqué dans un autre : non ouvert.</source>
+        <translation>IHE XDM package nested in another one: not opened.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="204"/>
+        <source>Le fichier est vide.</source>
+        <translation>The file is empty.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="210"/>
+        <source>Le fichier se présente comme {claim} mais contient {content} : il n&apos;est pas affiché par prudence.</source>
+        <translation>The file claims to be {claim} but contains {content}: it is not shown, as a precaution.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="229"/>
+        <source>Ce fichier contient une page HTML sans le déclarer : il n&apos;est pas affiché.</source>
+        <translation>This file contains an undeclared HTML page: it is not shown.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="235"/>
+        <source>Les images SVG ne sont pas prévisualisées (elles peuvent contenir des scripts).</source>
+        <translation>SVG images are not previewed (they may contain scripts).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="239"/>
+        <source>Ce type de fichier n&apos;a pas d&apos;aperçu.</source>
+        <translation>This type of file has no preview.</translation>
     </message>
 </context>
 <context>
     <name>PreviewFrame</name>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="160"/>
+        <location filename="../../ui/widgets/preview/base.py" line="121"/>
         <source>Chargement…</source>
-        <translation type="unfinished"></translation>
+        <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="162"/>
+        <location filename="../../ui/widgets/preview/base.py" line="123"/>
         <source>Chargement de l&apos;aperçu</source>
-        <translation type="unfinished"></translation>
+        <translation>Loading the preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="190"/>
+        <location filename="../../ui/widgets/preview/base.py" line="151"/>
         <source>Aperçu impossible</source>
-        <translation type="unfinished"></translation>
+        <translation>Preview unavailable</translation>
     </message>
 </context>
 <context>
@@ -1641,32 +2313,32 @@
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="182"/>
         <source>Retirer ce destinataire</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove this recipient</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="183"/>
         <source>Retirer {address}</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove {address}</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="201"/>
         <source>autorisé</source>
-        <translation type="unfinished"></translation>
+        <translation>allowed</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="204"/>
         <source>bloqué</source>
-        <translation type="unfinished"></translation>
+        <translation>blocked</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="207"/>
         <source>vérification en cours</source>
-        <translation type="unfinished"></translation>
+        <translation>checking</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="221"/>
         <source>Destinataire {address}, {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>Recipient {address}, {status}</translation>
     </message>
 </context>
 <context>
@@ -1674,17 +2346,17 @@
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="286"/>
         <source>Nom ou adresse MSSanté</source>
-        <translation type="unfinished"></translation>
+        <translation>Name or MSSanté address</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="308"/>
         <source>Suggestions de l&apos;annuaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Directory suggestions</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/recipient_field.py" line="419"/>
         <source>La liste blanche n&apos;a pas pu être consultée ; l&apos;adresse est bloquée par prudence.</source>
-        <translation type="unfinished"></translation>
+        <translation>The whitelist could not be checked; the address is blocked as a precaution.</translation>
     </message>
 </context>
 <context>
@@ -1692,235 +2364,338 @@
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="71"/>
         <source>Demander à chaque fois</source>
-        <translation type="unfinished"></translation>
+        <translation>Ask every time</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="72"/>
         <source>Toujours envoyer</source>
-        <translation type="unfinished"></translation>
+        <translation>Always send</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="73"/>
         <source>Ne jamais envoyer</source>
-        <translation type="unfinished"></translation>
+        <translation>Never send</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="86"/>
         <source>Paramètres</source>
-        <translation type="unfinished"></translation>
+        <translation>Settings</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="94"/>
         <source>Général</source>
-        <translation type="unfinished"></translation>
+        <translation>General</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="95"/>
         <source>Liste blanche</source>
-        <translation type="unfinished"></translation>
+        <translation>Whitelist</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="96"/>
         <source>Annuaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Directory</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="97"/>
         <source>Comptes</source>
-        <translation type="unfinished">Accounts</translation>
+        <translation>Accounts</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="108"/>
         <source>Enregistrer</source>
-        <translation type="unfinished"></translation>
+        <translation>Save</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="109"/>
         <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="132"/>
         <source>Parcourir…</source>
-        <translation type="unfinished"></translation>
+        <translation>Browse…</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="140"/>
         <source>Choisir un dossier</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a folder</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="141"/>
         <source>Choisir un fichier</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a file</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="153"/>
         <source> min</source>
-        <translation type="unfinished"></translation>
+        <translation> min</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="155"/>
         <source>Délai de verrouillage en minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>Lock delay in minutes</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="156"/>
         <source>Au plus 2 heures (120 minutes).</source>
-        <translation type="unfinished"></translation>
+        <translation>At most 2 hours (120 minutes).</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="157"/>
         <source>Verrouiller quand la carte CPS est retirée</source>
-        <translation type="unfinished"></translation>
+        <translation>Lock when the CPS card is removed</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="165"/>
         <source>Langue de l&apos;interface</source>
-        <translation type="unfinished"></translation>
+        <translation>Interface language</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="166"/>
         <source>Le changement de langue prend effet au prochain démarrage.</source>
-        <translation type="unfinished"></translation>
+        <translation>The language change takes effect at the next start.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="175"/>
         <source>Dossier des documents classés</source>
-        <translation type="unfinished"></translation>
+        <translation>Folder for filed documents</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="177"/>
         <source>Verrouillage après inactivité :</source>
-        <translation type="unfinished"></translation>
+        <translation>Lock after inactivity:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="179"/>
         <source>Langue :</source>
-        <translation type="unfinished"></translation>
+        <translation>Language:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="181"/>
         <source>Dossier patient (export) :</source>
-        <translation type="unfinished"></translation>
+        <translation>Patient record (export):</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="188"/>
         <source>Adresse de la liste blanche</source>
-        <translation type="unfinished"></translation>
+        <translation>Whitelist address</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="191"/>
         <source>Certificat d&apos;autorité de la liste blanche</source>
-        <translation type="unfinished"></translation>
+        <translation>Whitelist authority certificate</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="193"/>
         <source>Adresse (URL) :</source>
-        <translation type="unfinished"></translation>
+        <translation>Address (URL):</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="194"/>
         <source>Autorité de certification :</source>
-        <translation type="unfinished"></translation>
+        <translation>Certificate authority:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="201"/>
         <source>Fichier d&apos;extraction de l&apos;annuaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Directory extract file</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="202"/>
         <source>Adresse LDAP</source>
-        <translation type="unfinished"></translation>
+        <translation>LDAP address</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="205"/>
         <source>Base de recherche LDAP</source>
-        <translation type="unfinished"></translation>
+        <translation>LDAP search base</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="208"/>
         <source>Adresse de l&apos;API Annuaire Santé</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuaire Santé API address</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="209"/>
         <source>Clé d&apos;API Annuaire Santé</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuaire Santé API key</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="212"/>
         <source>Clé enregistrée (laisser vide pour la garder)</source>
-        <translation type="unfinished"></translation>
+        <translation>Key saved (leave empty to keep it)</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="213"/>
         <source>Aucune clé enregistrée</source>
-        <translation type="unfinished"></translation>
+        <translation>No key saved</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="214"/>
         <source>Oublier la clé enregistrée</source>
-        <translation type="unfinished"></translation>
+        <translation>Forget the saved key</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="218"/>
         <source>Extraction de l&apos;annuaire :</source>
-        <translation type="unfinished"></translation>
+        <translation>Directory extract:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="220"/>
         <source>Annuaire LDAP :</source>
-        <translation type="unfinished"></translation>
+        <translation>LDAP directory:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="221"/>
         <source>Base LDAP :</source>
-        <translation type="unfinished"></translation>
+        <translation>LDAP base:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="222"/>
         <source>API Annuaire Santé (FHIR) :</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuaire Santé API (FHIR):</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="223"/>
         <source>Clé d&apos;API :</source>
-        <translation type="unfinished"></translation>
+        <translation>API key:</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="232"/>
         <source>Aucun compte.</source>
-        <translation type="unfinished"></translation>
+        <translation>No account.</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="240"/>
         <source>Accusés de lecture pour {address}</source>
-        <translation type="unfinished"></translation>
+        <translation>Read receipts for {address}</translation>
     </message>
     <message>
         <location filename="../../ui/dialogs/settings_dialog.py" line="243"/>
         <source>Accusés de lecture — {address} :</source>
-        <translation type="unfinished"></translation>
+        <translation>Read receipts — {address}:</translation>
     </message>
 </context>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../ui/main.py" line="39"/>
+        <location filename="../../ui/main.py" line="40"/>
         <source>Estafette — profil inaccessible</source>
         <translation>Estafette — profile unavailable</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="40"/>
+        <location filename="../../ui/main.py" line="41"/>
         <source>Le profil ne peut pas être ouvert.</source>
         <translation>The profile cannot be opened.</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="44"/>
+        <location filename="../../ui/main.py" line="45"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
         <translation>An unexpected error occurred. The details were written to the application log.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusBar</name>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="24"/>
+        <source>Synchronisation</source>
+        <translation>Synchronisation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="27"/>
+        <source>Avancement de la synchronisation</source>
+        <translation>Synchronisation progress</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="33"/>
+        <source>État de la connexion</source>
+        <translation>Connection status</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="36"/>
+        <source>Boîte d&apos;envoi</source>
+        <translation>Outbox</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="39"/>
+        <source>Nombre de comptes</source>
+        <translation>Number of accounts</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="56"/>
+        <source>Synchronisation de {account}…</source>
+        <translation>Synchronising {account}…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="63"/>
+        <source>{account} : {reason}</source>
+        <translation>{account}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="74"/>
+        <source>en-têtes</source>
+        <translation>headers</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="74"/>
+        <source>messages</source>
+        <translation>messages</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="75"/>
+        <source>{account} — {folder} : {what} {done}/{total}</source>
+        <translation>{account} — {folder}: {what} {done}/{total}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="82"/>
+        <source>{account} synchronisé : {new} nouveau(x) message(s)</source>
+        <translation>{account} synchronised: {new} new message(s)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="85"/>
+        <source>{account} synchronisé</source>
+        <translation>{account} synchronised</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="91"/>
+        <source>{account} : {error}</source>
+        <translation>{account}: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="104"/>
+        <source>Hors ligne</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="107"/>
+        <source>Connexion perdue ({count})</source>
+        <translation>Connection lost ({count})</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="110"/>
+        <source>Connexion…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="112"/>
+        <source>Connecté</source>
+        <translation>Connected</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="124"/>
+        <source>Boîte d&apos;envoi vide</source>
+        <translation>Outbox empty</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="126"/>
+        <source>1 message à envoyer</source>
+        <translation>1 message to send</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="128"/>
+        <source>{count} messages à envoyer</source>
+        <translation>{count} messages to send</translation>
     </message>
 </context>
 <context>
@@ -1928,30 +2703,43 @@
     <message>
         <location filename="../../ui/widgets/preview/text_preview.py" line="42"/>
         <source>Aperçu du texte</source>
-        <translation type="unfinished"></translation>
+        <translation>Text preview</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/text_preview.py" line="46"/>
         <source>Contenu du fichier texte</source>
-        <translation type="unfinished"></translation>
+        <translation>Content of the text file</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/preview/text_preview.py" line="53"/>
         <source>[… aperçu limité aux premiers 4 Mo du fichier]</source>
-        <translation type="unfinished"></translation>
+        <translation>[… preview limited to the first 4 MB of the file]</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <location filename="../../ui/tray.py" line="25"/>
+        <source>1 nouveau message</source>
+        <translation>1 new message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/tray.py" line="26"/>
+        <source>{count} nouveaux messages</source>
+        <translation>{count} new messages</translation>
     </message>
 </context>
 <context>
     <name>UnavailablePreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/dispatcher.py" line="223"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="248"/>
         <source>Aperçu refusé</source>
-        <translation type="unfinished"></translation>
+        <translation>Preview refused</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/dispatcher.py" line="223"/>
+        <location filename="../../ui/widgets/preview/dispatcher.py" line="248"/>
         <source>Aperçu non disponible</source>
-        <translation type="unfinished"></translation>
+        <translation>Preview not available</translation>
     </message>
 </context>
 <context>
@@ -1959,75 +2747,140 @@
     <message>
         <location filename="../../ui/widgets/undo_toast.py" line="42"/>
         <source>Envoi en cours</source>
-        <translation type="unfinished"></translation>
+        <translation>Sending</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/undo_toast.py" line="56"/>
         <source>Message en cours d&apos;envoi</source>
-        <translation type="unfinished"></translation>
+        <translation>Message being sent</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/undo_toast.py" line="87"/>
         <source>Annuler ({seconds} s)</source>
-        <translation type="unfinished"></translation>
+        <translation>Undo ({seconds} s)</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/undo_toast.py" line="90"/>
         <source>Annuler l&apos;envoi, {seconds} secondes restantes</source>
-        <translation type="unfinished"></translation>
+        <translation>Undo sending, {seconds} seconds left</translation>
     </message>
     <message>
         <location filename="../../ui/widgets/undo_toast.py" line="103"/>
         <source>Message envoyé à la boîte d&apos;envoi</source>
-        <translation type="unfinished"></translation>
+        <translation>Message sent to the Outbox</translation>
     </message>
 </context>
 <context>
     <name>XdmPreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="141"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="40"/>
+        <source>INS-NIR de test</source>
+        <translation>test INS-NIR</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="41"/>
+        <source>INS de démonstration</source>
+        <translation>demonstration INS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="44"/>
+        <source>Texte</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="45"/>
+        <source>Image JPEG</source>
+        <translation>JPEG image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="46"/>
+        <source>Image PNG</source>
+        <translation>PNG image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="47"/>
+        <source>Image TIFF</source>
+        <translation>TIFF image</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="103"/>
+        <source>CDA R2 niveau {level}</source>
+        <translation>CDA R2 level {level}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="116"/>
+        <source>Patient : {name}</source>
+        <translation>Patient: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="118"/>
+        <source>né(e) le {date}</source>
+        <translation>born on {date}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="123"/>
+        <source>INS : {ins} ({kind})</source>
+        <translation>INS: {ins} ({kind})</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="126"/>
+        <source>INS absent</source>
+        <translation>no INS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="128"/>
+        <source>Patient : non identifié par un document CDA</source>
+        <translation>Patient: not identified by a CDA document</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="130"/>
+        <source>identifiant des métadonnées : {id}</source>
+        <translation>metadata identifier: {id}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="150"/>
         <source>Aperçu du paquet IHE XDM</source>
-        <translation type="unfinished"></translation>
+        <translation>IHE XDM package preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="152"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="161"/>
         <source>Patient du paquet</source>
-        <translation type="unfinished"></translation>
+        <translation>Patient of the package</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="162"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="171"/>
         <source>Documents du paquet</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents in the package</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="166"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
         <source>Titre</source>
-        <translation type="unfinished"></translation>
+        <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="166"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Type</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="166"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
         <source>Date</source>
-        <translation type="unfinished"></translation>
+        <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="166"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
         <source>Auteur</source>
-        <translation type="unfinished"></translation>
+        <translation>Author</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="167"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
         <source>Format</source>
-        <translation type="unfinished"></translation>
+        <translation>Format</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="220"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="229"/>
         <source>Paquet IHE XDM refusé</source>
-        <translation type="unfinished"></translation>
+        <translation>IHE XDM package refused</translation>
     </message>
 </context>
 </TS>

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QMimeData, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -100,10 +100,13 @@ class AddOutcome:
 
 def _human_size(size: int) -> str:
     if size < 1000:
-        return f"{size} o"
+        return QCoreApplication.translate("Composer", "{count} o").format(count=size)
+    decimal = QCoreApplication.translate("Composer", ",", "decimal separator")
     if size < 1_000_000:
-        return f"{size / 1000:.1f} Ko".replace(".", ",")
-    return f"{size / 1_000_000:.1f} Mo".replace(".", ",")
+        value = f"{size / 1000:.1f}".replace(".", decimal)
+        return QCoreApplication.translate("Composer", "{value} Ko").format(value=value)
+    value = f"{size / 1_000_000:.1f}".replace(".", decimal)
+    return QCoreApplication.translate("Composer", "{value} Mo").format(value=value)
 
 
 def _as_cda(filename: str, data: bytes) -> CdaDocument | None:
@@ -151,7 +154,9 @@ def add_files(paths: Sequence[Path], existing: Sequence[CdaDocument]) -> AddOutc
         try:
             data = path.read_bytes()
         except OSError:
-            errors.append(f"« {path.name} » est illisible et n'a pas été joint.")
+            unreadable = QCoreApplication.translate(
+                "Composer", "« {name} » est illisible et n'a pas été joint.")
+            errors.append(unreadable.format(name=path.name))
             continue
         document = _as_cda(path.name, data)
         if document is None:
@@ -160,7 +165,8 @@ def add_files(paths: Sequence[Path], existing: Sequence[CdaDocument]) -> AddOutc
         try:
             package = pack_xdm(_inputs([*documents, document]))
         except XdmError as exc:
-            errors.append(f"« {path.name} » refusé : {exc.message}")
+            errors.append(QCoreApplication.translate("Composer", "« {name} » refusé : {reason}")
+                          .format(name=path.name, reason=exc.message))
             continue
         documents.append(document)
     return AddOutcome(tuple(attachments), tuple(documents), package, tuple(errors))
@@ -184,7 +190,7 @@ def patient_line(package: XdmPackage) -> str:
         value = ins.extension
         shown = f"{value[:13]} {value[13:]}" if len(value) == 15 else value
         return f"{name} — INS {shown}"
-    return f"{name} — sans INS qualifié"
+    return QCoreApplication.translate("Composer", "{name} — sans INS qualifié").format(name=name)
 
 
 # --- small widgets --------------------------------------------------------------------------------

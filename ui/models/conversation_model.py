@@ -114,15 +114,15 @@ def load_patients(database: Any, mailbox: str) -> list[PatientRow]:
     return group_conversations(conversations, names)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConversationModel", text)
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 
 
 def state_label(state: str) -> str:
     return {
-        ConversationState.OPEN.value: _tr("ouverte"),
-        ConversationState.CLOSED.value: _tr("clôturée"),
-        ConversationState.BLOCKED.value: _tr("bloquée"),
+        ConversationState.OPEN.value: translate("ConversationModel", "ouverte"),
+        ConversationState.CLOSED.value: translate("ConversationModel", "clôturée"),
+        ConversationState.BLOCKED.value: translate("ConversationModel", "bloquée"),
     }.get(state, state)
 
 
@@ -196,8 +196,9 @@ class ConversationModel(QAbstractItemModel):
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        labels = {Column.PATIENT: _tr("Patient"), Column.INS: _tr("INS"),
-                  Column.STATE: _tr("Conversation")}
+        labels = {Column.PATIENT: translate("ConversationModel", "Patient"),
+                  Column.INS: translate("ConversationModel", "INS"),
+                  Column.STATE: translate("ConversationModel", "Conversation")}
         return labels.get(Column(section)) if 0 <= section < len(Column) else None
 
     # -- data ------------------------------------------------------------------------------------
@@ -221,18 +222,19 @@ class ConversationModel(QAbstractItemModel):
             return common[role]()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == Column.PATIENT:
-                return row.name or _tr("Patient (nom inconnu)")
+                return row.name or translate("ConversationModel", "Patient (nom inconnu)")
             if column == Column.INS:
                 return format_ins(row.ins)
             open_count = sum(c.state == ConversationState.OPEN.value for c in row.conversations)
             if open_count:
-                return _tr("{count} ouverte(s)").format(count=open_count)
-            return _tr("aucune ouverte")
+                return translate("ConversationModel", "{count} ouverte(s)").format(count=open_count)
+            return translate("ConversationModel", "aucune ouverte")
         if role == Qt.ItemDataRole.FontRole and row.has_open and column == Column.PATIENT:
             return self._bold
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return _tr("{name}, INS {ins}, {address}").format(
-                name=row.name or _tr("nom inconnu"), ins=format_ins(row.ins), address=row.address)
+            return translate("ConversationModel", "{name}, INS {ins}, {address}").format(
+                name=row.name or translate("ConversationModel", "nom inconnu"),
+                ins=format_ins(row.ins), address=row.address)
         return None
 
     def _conversation_data(self, patient: PatientRow, row: ConversationRow, column: int,
@@ -251,11 +253,13 @@ class ConversationModel(QAbstractItemModel):
             return row.state == ConversationState.OPEN.value
         if role == Qt.ItemDataRole.DisplayRole:
             if column == Column.PATIENT:
-                return (_tr("1 message") if row.message_count == 1
-                        else _tr("{count} messages").format(count=row.message_count))
+                return (translate("ConversationModel", "1 message") if row.message_count == 1
+                        else translate("ConversationModel", "{count} messages").format(
+                            count=row.message_count))
             if column == Column.STATE:
                 return state_label(row.state)
             return None
         if role == Qt.ItemDataRole.ToolTipRole and row.block_reason:
-            return _tr("Bloquée : {reason}").format(reason=row.block_reason)
+            return translate("ConversationModel", "Bloquée : {reason}").format(
+                reason=row.block_reason)
         return None

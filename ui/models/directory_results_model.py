@@ -42,27 +42,30 @@ class Roles(enum.IntEnum):
     BOX_TYPE = Qt.ItemDataRole.UserRole + 3  # "PER" | "ORG" | "APP" | "CAB"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DirectoryResultsModel", text)
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 
 
 def column_titles() -> tuple[str, ...]:
     return (
-        _tr("Adresse"),
-        _tr("Type"),
-        _tr("Nom"),
-        _tr("Profession / Spécialité"),
-        _tr("Structure"),
-        _tr("Ville"),
+        translate("DirectoryResultsModel", "Adresse"),
+        translate("DirectoryResultsModel", "Type"),
+        translate("DirectoryResultsModel", "Nom"),
+        translate("DirectoryResultsModel", "Profession / Spécialité"),
+        translate("DirectoryResultsModel", "Structure"),
+        translate("DirectoryResultsModel", "Ville"),
     )
 
 
 def box_type_description(kind: DirectoryBoxType) -> str:
     return {
-        DirectoryBoxType.PER: _tr("Boîte personnelle (un professionnel)"),
-        DirectoryBoxType.ORG: _tr("Boîte organisationnelle (service, équipe)"),
-        DirectoryBoxType.APP: _tr("Boîte applicative (logiciel)"),
-        DirectoryBoxType.CAB: _tr("Boîte organisationnelle d'un cabinet"),
+        DirectoryBoxType.PER: translate("DirectoryResultsModel",
+                                        "Boîte personnelle (un professionnel)"),
+        DirectoryBoxType.ORG: translate("DirectoryResultsModel",
+                                        "Boîte organisationnelle (service, équipe)"),
+        DirectoryBoxType.APP: translate("DirectoryResultsModel", "Boîte applicative (logiciel)"),
+        DirectoryBoxType.CAB: translate("DirectoryResultsModel",
+                                        "Boîte organisationnelle d'un cabinet"),
     }[kind]
 
 

@@ -42,20 +42,20 @@ class Roles(enum.IntEnum):
     SPECIAL_USE = Qt.ItemDataRole.UserRole + 5  # "\\Sent", ... or None ("INBOX" for the inbox)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FolderModel", text)
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 
 
 def folder_label(name: str, special_use: str | None) -> str:
     """French name of a well-known folder; the server's own name for the others."""
     if special_use == "INBOX":
-        return _tr("Boîte de réception")
+        return translate("FolderModel", "Boîte de réception")
     labels = {
-        "\\Drafts": _tr("Brouillons"),
-        "\\Sent": _tr("Envoyés"),
-        "\\Archive": _tr("Archives"),
-        "\\Junk": _tr("Indésirables"),
-        "\\Trash": _tr("Corbeille"),
+        "\\Drafts": translate("FolderModel", "Brouillons"),
+        "\\Sent": translate("FolderModel", "Envoyés"),
+        "\\Archive": translate("FolderModel", "Archives"),
+        "\\Junk": translate("FolderModel", "Indésirables"),
+        "\\Trash": translate("FolderModel", "Corbeille"),
     }
     return labels.get(special_use or "", name)
 
@@ -207,7 +207,7 @@ class FolderModel(QAbstractItemModel):
     ) -> Any:
         if (orientation == Qt.Orientation.Horizontal and section == 0
                 and role == Qt.ItemDataRole.DisplayRole):
-            return _tr("Dossiers")
+            return translate("FolderModel", "Dossiers")
         return None
 
     # -- data ----------------------------------------------------------------------------------
@@ -223,15 +223,15 @@ class FolderModel(QAbstractItemModel):
             if node.folder_id is None:
                 return node.label
             if node.unread == 0:
-                unread = _tr("aucun non lu")
+                unread = translate("FolderModel", "aucun non lu")
             elif node.unread == 1:
-                unread = _tr("1 non lu")
+                unread = translate("FolderModel", "1 non lu")
             else:
-                unread = _tr("{count} non lus").format(count=node.unread)
+                unread = translate("FolderModel", "{count} non lus").format(count=node.unread)
             if node.total == 1:
-                total = _tr("1 message")
+                total = translate("FolderModel", "1 message")
             else:
-                total = _tr("{count} messages").format(count=node.total)
+                total = translate("FolderModel", "{count} messages").format(count=node.total)
             return f"{node.label}, {total}, {unread}"
         if role == Roles.FOLDER_ID:
             return node.folder_id

@@ -128,16 +128,16 @@ def prepare_lines(rows: Sequence[MessageRow]) -> list[Line]:
     return lines
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("MessageListModel", text)
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 
 
 def receipt_label(state: ReceiptState) -> str:
     labels = {
-        ReceiptState.DELAYED: _tr("Remise différée"),
-        ReceiptState.DELIVERED: _tr("Distribué"),
-        ReceiptState.READ: _tr("Lu par le destinataire"),
-        ReceiptState.PROBLEM: _tr("Problème de remise"),
+        ReceiptState.DELAYED: translate("MessageListModel", "Remise différée"),
+        ReceiptState.DELIVERED: translate("MessageListModel", "Distribué"),
+        ReceiptState.READ: translate("MessageListModel", "Lu par le destinataire"),
+        ReceiptState.PROBLEM: translate("MessageListModel", "Problème de remise"),
     }
     return labels.get(state, "")
 
@@ -311,7 +311,8 @@ class MessageListModel(QAbstractTableModel):
         if isinstance(exc, UserFacingError):
             self.load_failed.emit(str(exc))
         else:
-            self.load_failed.emit(_tr("La liste des messages n'a pas pu être lue."))
+            self.load_failed.emit(
+                translate("MessageListModel", "La liste des messages n'a pas pu être lue."))
 
     def _request(self, page: int) -> None:
         if (page < 0 or page in self._pages or page in self._in_flight or self._query is None
@@ -377,13 +378,16 @@ class MessageListModel(QAbstractTableModel):
             return None
         column = Column(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            return {Column.SENDER: _tr("De"), Column.SUBJECT: _tr("Objet"),
-                    Column.DATE: _tr("Date")}.get(column, "")
+            return {Column.SENDER: translate("MessageListModel", "De"),
+                    Column.SUBJECT: translate("MessageListModel", "Objet"),
+                    Column.DATE: translate("MessageListModel", "Date")}.get(column, "")
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return {Column.ATTACHMENT: _tr("Pièces jointes et documents XDM"),
-                    Column.SENDER: _tr("Expéditeur"), Column.SUBJECT: _tr("Objet"),
-                    Column.DATE: _tr("Date"),
-                    Column.RECEIPT: _tr("Accusés de réception")}[column]
+            return {Column.ATTACHMENT: translate("MessageListModel",
+                                                 "Pièces jointes et documents XDM"),
+                    Column.SENDER: translate("MessageListModel", "Expéditeur"),
+                    Column.SUBJECT: translate("MessageListModel", "Objet"),
+                    Column.DATE: translate("MessageListModel", "Date"),
+                    Column.RECEIPT: translate("MessageListModel", "Accusés de réception")}[column]
         if role == Qt.ItemDataRole.DecorationRole:
             icons = self._icon_set()
             if column is Column.ATTACHMENT:
@@ -410,14 +414,14 @@ class MessageListModel(QAbstractTableModel):
             if role == Roles.LOADED:
                 return False
             if role == Qt.ItemDataRole.DisplayRole and column == Column.SUBJECT:
-                return _tr("Chargement…")
+                return translate("MessageListModel", "Chargement…")
             return None
         row = line.row
         if role == _DISPLAY:
             if column == Column.SENDER:
                 return line.sender
             if column == Column.SUBJECT:
-                return row.subject or _tr("(sans objet)")
+                return row.subject or translate("MessageListModel", "(sans objet)")
             if column == Column.DATE:
                 return line.date_text
             return None
@@ -463,9 +467,9 @@ class MessageListModel(QAbstractTableModel):
         row = line.row
         if column == Column.ATTACHMENT:
             if row.is_xdm:
-                return _tr("Documents de santé structurés (XDM)")
+                return translate("MessageListModel", "Documents de santé structurés (XDM)")
             if row.has_attachments:
-                return _tr("Pièces jointes")
+                return translate("MessageListModel", "Pièces jointes")
             return None
         if column == Column.RECEIPT:
             return receipt_label(row.receipt) or None
@@ -476,6 +480,7 @@ class MessageListModel(QAbstractTableModel):
         if column == Column.DATE:
             return line.date_long
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            state = _tr("non lu") if row.unread else _tr("lu")
+            state = (translate("MessageListModel", "non lu") if row.unread
+                     else translate("MessageListModel", "lu"))
             return f"{row.subject}, {line.sender}, {line.date_long}, {state}"
         return row.subject

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,17 +23,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
+# The words of type_label(), compared as they are and translated where they are shown.
+_TYPE_WORDS = (QT_TRANSLATE_NOOP("AttachmentBar", "Documents XDM"),
+               QT_TRANSLATE_NOOP("AttachmentBar", "Document XML (CDA)"),
+               QT_TRANSLATE_NOOP("AttachmentBar", "Image"),
+               QT_TRANSLATE_NOOP("AttachmentBar", "Texte"),
+               QT_TRANSLATE_NOOP("AttachmentBar", "Fichier"))
+
 
 def format_size(size: int) -> str:
-    """French file size: "850 octets", "12,3 Ko", "1,2 Mo"."""
+    """File size in the UI language: "850 octets", "12,3 Ko", "1,2 Mo" ("12.3 KB" in English)."""
     if size < 1024:
-        return f"{size} octet" + ("s" if size > 1 else "")
-    value, unit = size / 1024, "Ko"
+        one = size <= 1
+        return (translate("AttachmentBar", "{count} octet") if one
+                else translate("AttachmentBar", "{count} octets")).format(count=size)
+    value, unit = size / 1024, translate("AttachmentBar", "Ko")
     if value >= 1024:
-        value, unit = value / 1024, "Mo"
+        value, unit = value / 1024, translate("AttachmentBar", "Mo")
     if value >= 1024:
-        value, unit = value / 1024, "Go"
-    text = f"{value:.1f}".replace(".", ",") if value < 100 else f"{value:.0f}"
+        value, unit = value / 1024, translate("AttachmentBar", "Go")
+    decimal = translate("AttachmentBar", ",", "decimal separator")
+    text = f"{value:.1f}".replace(".", decimal) if value < 100 else f"{value:.0f}"
     return f"{text} {unit}"
 
 
@@ -75,7 +87,7 @@ class AttachmentChip(QToolButton):
         self.setAutoRaise(False)
         self.setIcon(type_icon(name, content_type))
         self.setText(f"{name} ({format_size(size)})")
-        kind = type_label(name, content_type)
+        kind = translate("AttachmentBar", type_label(name, content_type))
         self.setToolTip(f"{name}\n{kind}, {format_size(size)}")
         self.setAccessibleName(self.tr("Pièce jointe {name}, {kind}, {size}").format(
             name=name, kind=kind, size=format_size(size)))

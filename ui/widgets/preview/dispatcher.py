@@ -20,6 +20,7 @@ import zipfile
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from ui.widgets.preview.base import PreviewFrame
@@ -50,15 +51,29 @@ class PreviewChoice:
 _PDF, _ZIP, _IMAGE, _CDA, _XML, _HTML, _SVG, _TEXT, _BINARY = (
     "pdf", "zip", "image", "cda", "xml", "html", "svg", "text", "binary",
 )
+# Words of "Le fichier se présente comme {claim} mais contient {content}", translated there.
 _CLAIM_LABELS = {
-    _PDF: "un PDF", _ZIP: "une archive ZIP", _IMAGE: "une image", _XML: "un document XML",
-    _TEXT: "un fichier texte", _HTML: "une page HTML", _SVG: "une image SVG",
+    _PDF: QT_TRANSLATE_NOOP("PreviewDispatcher", "un PDF"),
+    _ZIP: QT_TRANSLATE_NOOP("PreviewDispatcher", "une archive ZIP"),
+    _IMAGE: QT_TRANSLATE_NOOP("PreviewDispatcher", "une image"),
+    _XML: QT_TRANSLATE_NOOP("PreviewDispatcher", "un document XML"),
+    _TEXT: QT_TRANSLATE_NOOP("PreviewDispatcher", "un fichier texte"),
+    _HTML: QT_TRANSLATE_NOOP("PreviewDispatcher", "une page HTML"),
+    _SVG: QT_TRANSLATE_NOOP("PreviewDispatcher", "une image SVG"),
 }
 _CONTENT_LABELS = {
-    _PDF: "un PDF", _ZIP: "une archive ZIP", _IMAGE: "une image", _CDA: "un document CDA",
-    _XML: "du XML", _HTML: "une page HTML", _SVG: "une image SVG", _TEXT: "du texte",
-    _BINARY: "des données binaires",
+    _PDF: QT_TRANSLATE_NOOP("PreviewDispatcher", "un PDF"),
+    _ZIP: QT_TRANSLATE_NOOP("PreviewDispatcher", "une archive ZIP"),
+    _IMAGE: QT_TRANSLATE_NOOP("PreviewDispatcher", "une image"),
+    _CDA: QT_TRANSLATE_NOOP("PreviewDispatcher", "un document CDA"),
+    _XML: QT_TRANSLATE_NOOP("PreviewDispatcher", "du XML"),
+    _HTML: QT_TRANSLATE_NOOP("PreviewDispatcher", "une page HTML"),
+    _SVG: QT_TRANSLATE_NOOP("PreviewDispatcher", "une image SVG"),
+    _TEXT: QT_TRANSLATE_NOOP("PreviewDispatcher", "du texte"),
+    _BINARY: QT_TRANSLATE_NOOP("PreviewDispatcher", "des données binaires"),
 }
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 _EXTENSIONS = {
     ".pdf": _PDF, ".zip": _ZIP, ".xml": _XML, ".txt": _TEXT, ".csv": _TEXT, ".log": _TEXT,
     ".hpr": _TEXT, ".hl7": _TEXT, ".htm": _HTML, ".html": _HTML, ".xhtml": _HTML, ".svg": _SVG,
@@ -151,11 +166,13 @@ def _zip_choice(data: bytes, filename: str | None, allow_archives: bool) -> Prev
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        return PreviewChoice(PreviewKind.UNSUPPORTED, "Archive ZIP illisible ou endommagée.")
+        return PreviewChoice(PreviewKind.UNSUPPORTED, translate(
+            "PreviewDispatcher", "Archive ZIP illisible ou endommagée."))
     if any(_unsafe_member(n) for n in names):
         return PreviewChoice(
             PreviewKind.REFUSED,
-            "Archive refusée : un de ses fichiers porte un chemin qui sortirait de l'archive.",
+            translate("PreviewDispatcher", "Archive refusée : un de ses fichiers porte un chemin "
+                      "qui sortirait de l'archive."),
         )
     folded = [n.replace("\\", "/").casefold() for n in names]
     is_xdm = (
@@ -165,10 +182,12 @@ def _zip_choice(data: bytes, filename: str | None, allow_archives: bool) -> Prev
     )
     if not is_xdm:
         return PreviewChoice(PreviewKind.UNSUPPORTED,
-                             "Archive ZIP : son contenu n'est pas prévisualisé.")
+                             translate("PreviewDispatcher",
+                                       "Archive ZIP : son contenu n'est pas prévisualisé."))
     if not allow_archives:
         return PreviewChoice(PreviewKind.UNSUPPORTED,
-                             "Paquet IHE XDM imbriqué dans un autre : non ouvert.")
+                             translate("PreviewDispatcher",
+                                       "Paquet IHE XDM imbriqué dans un autre : non ouvert."))
     return PreviewChoice(PreviewKind.XDM)
 
 
@@ -181,14 +200,17 @@ def choose_preview(
 ) -> PreviewChoice:
     """The viewer for ``data`` given what its sender called it (pure; no Qt object)."""
     if not data:
-        return PreviewChoice(PreviewKind.UNSUPPORTED, "Le fichier est vide.")
+        return PreviewChoice(PreviewKind.UNSUPPORTED,
+                             translate("PreviewDispatcher", "Le fichier est vide."))
     content = _sniff(data)
     claim = _claim(filename, mime_type)
     if claim is not None and content not in _COMPATIBLE[claim]:
         return PreviewChoice(
             PreviewKind.REFUSED,
-            f"Le fichier se présente comme {_CLAIM_LABELS[claim]} mais contient "
-            f"{_CONTENT_LABELS[content]} : il n'est pas affiché par prudence.",
+            translate("PreviewDispatcher", "Le fichier se présente comme {claim} mais contient "
+                      "{content} : il n'est pas affiché par prudence.").format(
+                claim=translate("PreviewDispatcher", str(_CLAIM_LABELS[claim])),
+                content=translate("PreviewDispatcher", str(_CONTENT_LABELS[content]))),
         )
     if content == _PDF:
         return PreviewChoice(PreviewKind.PDF)
@@ -204,14 +226,17 @@ def choose_preview(
     if content == _HTML:
         return PreviewChoice(
             PreviewKind.REFUSED,
-            "Ce fichier contient une page HTML sans le déclarer : il n'est pas affiché.",
+            translate("PreviewDispatcher",
+                      "Ce fichier contient une page HTML sans le déclarer : il n'est pas affiché."),
         )
     if content == _SVG:
         return PreviewChoice(
             PreviewKind.UNSUPPORTED,
-            "Les images SVG ne sont pas prévisualisées (elles peuvent contenir des scripts).",
+            translate("PreviewDispatcher", "Les images SVG ne sont pas prévisualisées (elles "
+                      "peuvent contenir des scripts)."),
         )
-    return PreviewChoice(PreviewKind.UNSUPPORTED, "Ce type de fichier n'a pas d'aperçu.")
+    return PreviewChoice(PreviewKind.UNSUPPORTED,
+                         translate("PreviewDispatcher", "Ce type de fichier n'a pas d'aperçu."))
 
 
 class UnavailablePreview(PreviewFrame):

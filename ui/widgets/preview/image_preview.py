@@ -19,7 +19,8 @@ def decode_image(data: bytes) -> QImage:
     """Decode ``data`` (worker thread: QImage is safe off the GUI thread), checking the declared
     dimensions before allocating anything."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidInputError("Cette image est trop volumineuse pour être prévisualisée.")
+        raise InvalidInputError("Cette image est trop volumineuse pour être prévisualisée.",
+                                message_en="This image is too large to preview.")
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -27,10 +28,13 @@ def decode_image(data: bytes) -> QImage:
     reader.setAutoTransform(True)
     size = reader.size()
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:
-        raise InvalidInputError("Cette image est trop grande pour être prévisualisée.")
+        raise InvalidInputError("Cette image est trop grande pour être prévisualisée.",
+                                message_en="This image is too big to preview.")
     image = reader.read()
     if image.isNull():
-        raise InvalidInputError("Cette image est endommagée ou dans un format non pris en charge.")
+        raise InvalidInputError(
+            "Cette image est endommagée ou dans un format non pris en charge.",
+            message_en="This image is damaged or in an unsupported format.")
     return image
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -37,12 +37,16 @@ PreviewFactory = Callable[[XdmDocument], PreviewFrame]
 _INS_LABELS = {
     InsOid.INS_NIR.value: "INS-NIR",
     InsOid.INS_NIA.value: "INS-NIA",
-    InsOid.TEST_NIR.value: "INS-NIR de test",
-    InsOid.DEMO.value: "INS de démonstration",
+    InsOid.TEST_NIR.value: QT_TRANSLATE_NOOP("XdmPreview", "INS-NIR de test"),
+    InsOid.DEMO.value: QT_TRANSLATE_NOOP("XdmPreview", "INS de démonstration"),
 }
 _COLUMNS = ("Titre", "Type", "Date", "Auteur", "Format")
-_FORMATS = {"application/pdf": "PDF", "text/plain": "Texte", "image/jpeg": "Image JPEG",
-            "image/png": "Image PNG", "image/tiff": "Image TIFF", "text/html": "HTML"}
+_FORMATS = {"application/pdf": "PDF", "text/plain": QT_TRANSLATE_NOOP("XdmPreview", "Texte"),
+            "image/jpeg": QT_TRANSLATE_NOOP("XdmPreview", "Image JPEG"),
+            "image/png": QT_TRANSLATE_NOOP("XdmPreview", "Image PNG"),
+            "image/tiff": QT_TRANSLATE_NOOP("XdmPreview", "Image TIFF"), "text/html": "HTML"}
+# A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
+translate = QCoreApplication.translate
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,10 @@ def document_row(document: XdmDocument) -> DocumentRow:
         if institution:
             author = f"{author} ({institution})" if author else institution
     if header is not None:
-        file_format = f"CDA R2 niveau {header.level}"
+        file_format = translate("XdmPreview", "CDA R2 niveau {level}").format(level=header.level)
     else:
-        file_format = _FORMATS.get(document.mime_type, document.mime_type)
+        known = str(_FORMATS.get(document.mime_type, document.mime_type))
+        file_format = translate("XdmPreview", known)
     return DocumentRow(title, type_label, format_ts(when) or "—", author or "—", file_format)
 
 
@@ -108,18 +113,22 @@ def patient_summary(result: XdmReadResult) -> str:
     parts: list[str] = []
     if patient is not None:
         name = " ".join(p for p in (patient.family_name, " ".join(patient.given_names)) if p)
-        parts.append(f"Patient : {name or '—'}")
+        parts.append(translate("XdmPreview", "Patient : {name}").format(name=name or "—"))
         if patient.birth_date is not None:
-            parts.append(f"né(e) le {patient.birth_date.strftime('%d/%m/%Y')}")
+            parts.append(translate("XdmPreview", "né(e) le {date}").format(
+                date=patient.birth_date.strftime("%d/%m/%Y")))
         ins = patient.ins
         if ins is not None and ins.extension:
-            parts.append(f"INS : {ins.extension} ({_INS_LABELS.get(ins.root, ins.root)})")
+            kind = translate("XdmPreview", str(_INS_LABELS.get(ins.root, ins.root)))
+            parts.append(translate("XdmPreview", "INS : {ins} ({kind})").format(
+                ins=ins.extension, kind=kind))
         elif patient.ids:
-            parts.append("INS absent")
+            parts.append(translate("XdmPreview", "INS absent"))
     else:
-        parts.append("Patient : non identifié par un document CDA")
+        parts.append(translate("XdmPreview", "Patient : non identifié par un document CDA"))
     if (patient is None or patient.ins is None) and result.patient_id:
-        parts.append(f"identifiant des métadonnées : {result.patient_id.split('^', 1)[0]}")
+        parts.append(translate("XdmPreview", "identifiant des métadonnées : {id}").format(
+            id=result.patient_id.split("^", 1)[0]))
     return " — ".join(parts)
 
 
