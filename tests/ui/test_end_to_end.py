@@ -54,12 +54,15 @@ def profile(tmp_path: Path, sandbox: dict[str, Any]) -> Any:
     profile.close()
 
 
-def _row_with(window: MainWindow, text: str) -> int | None:
+def _row_with(window: MainWindow, text: str, sender: str = "") -> int | None:
+    """The row whose subject holds ``text`` (and whose sender holds ``sender``): other tests of
+    the session send into the same sandbox mailboxes, so a subject alone is not unique."""
     model = window.message_model
     assert model is not None
     for row in range(model.rowCount()):
         subject = model.index(row, Column.SUBJECT).data() or ""
-        if text in subject:
+        sender_text = model.index(row, Column.SENDER).data() or ""
+        if text in subject and sender in sender_text:
             return row
     return None
 
@@ -87,9 +90,10 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
         assert window.message_model is not None
         qtbot.waitUntil(lambda: window.current_folder_id() is not None, timeout=GUARD_MS)
         # The list shows the seeded inbox, the lab's structured message among them.
-        qtbot.waitUntil(lambda: _row_with(window, "biologiques") is not None, timeout=GUARD_MS)
+        qtbot.waitUntil(lambda: _row_with(window, "biologiques DURAND", "Bioval") is not None,
+                        timeout=GUARD_MS)
         assert window.message_model.rowCount() >= 5
-        row = _row_with(window, "biologiques")
+        row = _row_with(window, "biologiques DURAND", "Bioval")
         assert row is not None
         assert window.message_model.index(row, 0).data(ListRoles.IS_XDM)
 
