@@ -19,10 +19,9 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
-from app.composition import default_profile_dir, open_profile, profile_exists
 from app.domain.account import (
     Account,
     AuthMethod,
@@ -41,7 +40,10 @@ from app.errors import (
     UserFacingError,
 )
 from app.messages import message
-from app.store.message_store import MessageSummary
+from app.profile_location import default_profile_dir, profile_exists
+
+if TYPE_CHECKING:
+    from app.store.message_store import MessageSummary
 
 PASSWORD_ENV = "ESTAFETTE_PASSWORD"
 PASSPHRASE_ENV = "ESTAFETTE_PASSPHRASE"
@@ -276,6 +278,8 @@ def _existing_file(path: Path | None, lang: str) -> str | None:
 
 
 def _open(ctx: Context, *, create: bool = True) -> Any:
+    from app.composition import open_profile  # the whole core: only when a profile is needed
+
     return open_profile(
         ctx.profile_dir,
         key_file=ctx.key_file,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 from app.errors import InvalidInputError, StoreCorruptedError, StoreKeyError, UserFacingError
 from app.events import EventBus, StoreIntegrityChecked
 from app.executors import Executors
+from app.profile_location import (  # noqa: F401 - re-exported
+    DATABASE_NAME,
+    PROFILE_INFO_NAME,
+    default_profile_dir,
+    profile_exists,
+)
 from app.services.audit_service import AuditService
 from app.services.conversation_service import ConversationService
 from app.services.credentials import CredentialService, CredentialSyncEngine
@@ -51,22 +56,8 @@ if TYPE_CHECKING:
     from app.domain.account import Account
     from app.protocols.imap.connection import ImapConnection
 
-DATABASE_NAME = "estafette.db"
-PROFILE_INFO_NAME = "profile.json"
 KEY_SOURCE_KEYRING = "keyring"
 KEY_SOURCE_FILE = "key-file"
-
-
-def default_profile_dir() -> Path:
-    """The platform's per-user data directory for Estafette."""
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / "Estafette"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Estafette"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-    return base_dir / "estafette"
 
 
 @dataclass(frozen=True)
@@ -168,10 +159,6 @@ class Profile:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def profile_exists(profile_dir: Path) -> bool:
-    return (profile_dir / PROFILE_INFO_NAME).is_file()
 
 
 def open_profile(
