@@ -13,14 +13,26 @@ client secrets drawn fresh for each run), starts ``node server.mjs CONFIG`` from
   ``POST /revoke`` ``{"sub"|"token"|"grant_id": ...}``,
   ``GET|POST /settings`` (token lifetimes, CIBA interval), all relative to ``control_url``;
 - ``clients``: ``native`` (public, code + PKCE, loopback redirect on any port), ``ciba``
-  (confidential, client_secret_basic, CIBA poll) and ``dovecot`` (introspection only).
+  (confidential, client_secret_basic, CIBA poll), ``dovecot`` (introspection only), and two more
+  CIBA poll clients: ``ciba_jwt`` (private_key_jwt, RFC 7523: ``private_key_file`` is a PEM RSA key
+  drawn for this run, 0600 under ``<base>/oidc``, ``kid``, ``algorithm``) and ``ciba_mtls``
+  (tls_client_auth, RFC 8705, certificate-bound access tokens: ``p12_file``/``p12_password`` from
+  the sandbox PKI, ``subject_dn`` registered as ``tls_client_auth_subject_dn``).
+
+The HTTPS server *requests* a client certificate on every connection but requires none; a
+certificate only counts when it chains to the sandbox CA (``socket.authorized``), so a missing,
+rogue or mismatching one makes tls_client_auth fail with ``invalid_client``.
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import demo_world
 from .common import HOST, SandboxContext, SandboxError, write_json
@@ -31,6 +43,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent / "oidc"
 NATIVE_CLIENT_ID = "estafette-desktop"
 CIBA_CLIENT_ID = "estafette-ciba"
 DOVECOT_CLIENT_ID = "dovecot"
+CIBA_JWT_CLIENT_ID = "estafette-ciba-jwt"
+CIBA_JWT_KID = "estafette-ciba-jwt-1"
+CIBA_JWT_ALG = "RS256"
+CIBA_MTLS_CLIENT_ID = "estafette-ciba-mtls"
 NATIVE_REDIRECT_URI = f"http://{HOST}/callback"
 NATIVE_POST_LOGOUT_REDIRECT_URI = f"http://{HOST}/logout"
 
@@ -47,17 +63,40 @@ def _accounts() -> list[dict[str, str]]:
             for person in demo_world.PEOPLE]
 
 
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _client_jwt_key(ctx: SandboxContext) -> tuple[str, dict[str, str]]:
+    """A fresh RSA key for the private_key_jwt client: the PEM file (0600) and its public JWK."""
+    key = rsa.generate_private_key(65537, 2048)
+    path = ctx.dir(NAME) / "ciba-jwt.key"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    numbers = key.public_key().public_numbers()
+    jwk = {"kty": "RSA", "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e),
+           "kid": CIBA_JWT_KID, "use": "sig", "alg": CIBA_JWT_ALG}
+    return str(path), jwk
+
+
 def build_config(ctx: SandboxContext) -> dict[str, Any]:
     port = ctx.port(NAME)
     # The server certificate names both localhost and 127.0.0.1; the IP keeps every client (Dovecot
     # included) off ::1, where nothing listens.
     issuer = f"https://{HOST}:{port}"
+    jwt_key_file, jwt_public = _client_jwt_key(ctx)
     return {
         "host": HOST,
         "port": port,
         "issuer": issuer,
         "cert": ctx.pki["server_chain"],
         "key": ctx.pki["server_key"],
+        # Client certificates (tls_client_auth) are verified against the sandbox CA only.
+        "client_ca": ctx.pki["ca_file"],
         "cookie_keys": [secrets.token_urlsafe(32)],
         "ttl": dict(DEFAULT_TTL),
         "ciba": {"interval": DEFAULT_CIBA_INTERVAL},
@@ -68,6 +107,13 @@ def build_config(ctx: SandboxContext) -> dict[str, Any]:
             "ciba": {"client_id": CIBA_CLIENT_ID, "client_secret": secrets.token_urlsafe(32)},
             "dovecot": {"client_id": DOVECOT_CLIENT_ID,
                         "client_secret": secrets.token_urlsafe(32)},
+            "ciba_jwt": {"client_id": CIBA_JWT_CLIENT_ID, "private_key_file": jwt_key_file,
+                         "kid": CIBA_JWT_KID, "algorithm": CIBA_JWT_ALG,
+                         "jwks": {"keys": [jwt_public]}},
+            "ciba_mtls": {"client_id": CIBA_MTLS_CLIENT_ID,
+                          "p12_file": ctx.pki["oidc_client_p12"],
+                          "p12_password": ctx.pki["client_p12_password"],
+                          "subject_dn": ctx.pki["oidc_client_subject_dn"]},
         },
     }
 
@@ -99,6 +145,8 @@ def start(ctx: SandboxContext) -> None:
                        "post_logout_redirect_uri": clients["native"]["post_logout_redirect_uri"]},
             "ciba": dict(clients["ciba"]),
             "dovecot": dict(clients["dovecot"]),
+            "ciba_jwt": {k: v for k, v in clients["ciba_jwt"].items() if k != "jwks"},
+            "ciba_mtls": dict(clients["ciba_mtls"]),
         },
         "ciba_interval": config["ciba"]["interval"],
         "access_token_ttl": config["ttl"]["access_token"],

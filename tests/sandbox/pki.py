@@ -18,6 +18,10 @@ from .common import SandboxContext
 
 _ONE_DAY = dt.timedelta(days=1)
 _PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+# The OIDC client certificate's common name, and the password of the sandbox's client PKCS#12
+# files other than the lab box's (test data, like demo_world.LAB_CERTIFICATE_PASSWORD).
+OIDC_CLIENT_CN = "estafette-ciba-mtls"
+CLIENT_P12_PASSWORD = "oidc-client-sandbox"
 
 
 def _name(**attrs: str) -> x509.Name:
@@ -38,6 +42,14 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _write_p12(path: Path, name: bytes, key: _PrivateKey, cert: x509.Certificate,
+               chain: list[x509.Certificate]) -> None:
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        name, key, cert, chain,
+        serialization.BestAvailableEncryption(CLIENT_P12_PASSWORD.encode())))
+    path.chmod(0o600)
 
 
 class _Authority:
@@ -133,6 +145,30 @@ def create(ctx: SandboxContext) -> None:
     card_der = card_cert.public_bytes(serialization.Encoding.DER)
     (out / "card.der").write_bytes(card_der)
 
+    # The desktop client's certificate for Pro Santé Connect's tls_client_auth (RFC 8705, the
+    # "Espace de Confiance" way), as a PKCS#12 the client loads into memory; ASCII-only DN so that
+    # the provider can compare it with the registered tls_client_auth_subject_dn as a plain string.
+    oidc_subject = _name(C="FR", O="Estafette Sandbox", OU="Pro Sante Connect client",
+                         CN=OIDC_CLIENT_CN)
+    oidc_cert, oidc_key = ca.issue(oidc_subject, client=True, rsa_key=True)
+    _write_cert(out / "oidc-client.pem", oidc_cert)
+    _write_key(out / "oidc-client.key", oidc_key)
+    _write_p12(out / "oidc-client.p12", b"oidc-client", oidc_key, oidc_cert, [ca.cert])
+    # The same subject DN from the unknown CA: the provider must refuse it on the chain alone.
+    rogue_oidc_cert, rogue_oidc_key = rogue.issue(oidc_subject, client=True, rsa_key=True)
+    _write_p12(out / "rogue-oidc-client.p12", b"rogue-oidc-client", rogue_oidc_key,
+               rogue_oidc_cert, [rogue.cert])
+    _write_p12(out / "rogue-client.p12", b"rogue-client", rogue_key, rogue_cert, [rogue.cert])
+
+    ctx.pki.update({
+        "oidc_client_cert": str(out / "oidc-client.pem"),
+        "oidc_client_key": str(out / "oidc-client.key"),
+        "oidc_client_p12": str(out / "oidc-client.p12"),
+        "oidc_client_subject_dn": oidc_subject.rfc4514_string(),
+        "rogue_oidc_client_p12": str(out / "rogue-oidc-client.p12"),
+        "rogue_client_p12": str(out / "rogue-client.p12"),
+        "client_p12_password": CLIENT_P12_PASSWORD,
+    })
     ctx.pki.update({
         "ca_file": str(out / "ca.pem"), "ca_key": str(out / "ca.key"),
         "server_cert": str(out / "server.pem"), "server_key": str(out / "server.key"),

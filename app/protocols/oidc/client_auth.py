@@ -29,7 +29,10 @@ REVOCATION = "revocation_endpoint"
 
 
 class ClientAuth(Protocol):
-    client_id: str
+    # Read-only in the protocol so that frozen dataclasses satisfy it.
+    @property
+    def client_id(self) -> str:
+        """The client identifier registered at the provider."""
 
     def apply(self, data: dict[str, str], headers: dict[str, str], endpoint: str) -> None:
         """Add the client's credentials to a form POST to ``endpoint``."""

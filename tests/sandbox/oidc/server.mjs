@@ -2,12 +2,17 @@
 // 127.0.0.1 over HTTPS, with CIBA in poll mode, authorization code + PKCE for a native client,
 // refresh, introspection (for Dovecot), revocation, userinfo and end_session.
 //
+// Client authentication: none (native), client_secret_basic (ciba, dovecot), private_key_jwt
+// (ciba_jwt, RFC 7523) and tls_client_auth (ciba_mtls, RFC 8705, certificate-bound tokens). The
+// HTTPS server requests a client certificate on every connection without requiring one; only a
+// certificate that chains to the sandbox CA counts (`socket.authorized`).
+//
 // Usage: node server.mjs CONFIG.json   (the file is written by tests/sandbox/oidc_provider.py)
 //
 // Besides the OpenID endpoints, /_sandbox/* is a test-control API playing "the user's phone or
 // card": CIBA requests are approved, refused or expired only from there, never automatically.
 
-import { generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
@@ -121,6 +126,46 @@ const clients = [
     redirect_uris: [],
   },
 ];
+if (config.clients.ciba_jwt) {
+  // RFC 7523 client assertion signed with the key oidc_provider.py drew for this run.
+  clients.push({
+    client_id: config.clients.ciba_jwt.client_id,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: config.clients.ciba_jwt.algorithm,
+    jwks: config.clients.ciba_jwt.jwks,
+    grant_types: [CIBA_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+    backchannel_token_delivery_mode: 'poll',
+  });
+}
+if (config.clients.ciba_mtls) {
+  // RFC 8705 §2.1: the certificate of the TLS handshake is the credential; tokens are bound to it.
+  clients.push({
+    client_id: config.clients.ciba_mtls.client_id,
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: config.clients.ciba_mtls.subject_dn,
+    tls_client_certificate_bound_access_tokens: true,
+    grant_types: [CIBA_GRANT, 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+    backchannel_token_delivery_mode: 'poll',
+  });
+}
+
+// --- mutual TLS (RFC 8705) --------------------------------------------------------------------
+function peerCertificate(ctx) {
+  const socket = ctx.socket ?? ctx.req?.socket;
+  const peer = typeof socket?.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+  if (!peer?.raw) return undefined;
+  return new X509Certificate(peer.raw);
+}
+
+// RFC 4514 (most significant RDN last, comma-separated) to Node's subject text (one "K=V" line per
+// RDN, in certificate order). The sandbox's client DNs are plain ASCII without escapes.
+function rfc4514ToNodeSubject(dn) {
+  return String(dn).split(/(?<!\\),/).map((part) => part.trim()).reverse().join('\n');
+}
 
 const provider = new Provider(config.issuer, {
   clients,
@@ -134,6 +179,8 @@ const provider = new Provider(config.issuer, {
     scope_all: ['SubjectNameID', 'given_name', 'family_name', 'email', 'preferred_username'],
   },
   acrValues: ['eidas1'],
+  // tls_client_auth is not among the library's default methods (the others are).
+  clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
   responseTypes: ['code'],
   extraParams: ['channel'],
   pkce: { required: () => true },
@@ -169,6 +216,20 @@ const provider = new Provider(config.issuer, {
       allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
     },
     userinfo: { enabled: true },
+    mTLS: {
+      enabled: true,
+      tlsClientAuth: true,
+      certificateBoundAccessTokens: true,
+      getCertificate: (ctx) => peerCertificate(ctx),
+      // The handshake verified the chain against the sandbox CA only (server option `ca`), with the
+      // TLS client purpose (extended key usage clientAuth); a rogue chain leaves authorized false.
+      certificateAuthorized: (ctx) => (ctx.socket ?? ctx.req?.socket)?.authorized === true,
+      certificateSubjectMatches(ctx, property, expected) {
+        const cert = peerCertificate(ctx);
+        if (!cert || property !== 'tls_client_auth_subject_dn') return false;
+        return cert.subject === rfc4514ToNodeSubject(expected);
+      },
+    },
     rpInitiatedLogout: {
       enabled: true,
       // Own pages: the library's defaults pull web fonts from the internet.
@@ -238,8 +299,9 @@ const provider = new Provider(config.issuer, {
 });
 
 provider.on('server_error', (_ctx, err) => log('server_error', err));
-provider.on('grant.error', (_ctx, err) => log('grant.error', err.error, err.error_description));
-provider.on('backchannel.error', (_ctx, err) => log('backchannel.error', err.error, err.error_description));
+provider.on('grant.error', (_ctx, err) => log('grant.error', err.error, err.error_description, err.error_detail ?? ''));
+provider.on('backchannel.error', (_ctx, err) => log('backchannel.error', err.error, err.error_description, err.error_detail ?? ''));
+provider.on('backchannel_authentication.error', (_ctx, err) => log('backchannel_authentication.error', err.error, err.error_description, err.error_detail ?? ''));
 provider.on('introspection.error', (_ctx, err) => log('introspection.error', err.error, err.error_description));
 
 // grantId -> { accountId, clientId }: lets the control API revoke every grant of a person.
@@ -579,6 +641,9 @@ const server = createServer({
   cert: readFileSync(config.cert),
   key: readFileSync(config.key),
   minVersion: 'TLSv1.2',
+  // Ask every client for a certificate but let those without one in (public and secret-based
+  // clients, Dovecot): tls_client_auth then checks `authorized` itself.
+  ...(config.client_ca ? { ca: readFileSync(config.client_ca), requestCert: true, rejectUnauthorized: false } : {}),
 }, (req, res) => { handle(req, res); });
 
 server.listen(config.port, config.host, () => {
