@@ -9,13 +9,11 @@ the login (capabilities, ENABLE, the sync commands) is the base class's own code
 from __future__ import annotations
 
 import asyncio
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from imapclient import IMAPClient
-
-from app.domain.account import Endpoint, TlsMode
-from app.errors import UserFacingError
+from app.domain.account import Endpoint
 from app.protocols import sasl
 from app.protocols.imap.connection import ImapConnection
 from app.protocols.tls import CertificateLoader, client_context
@@ -43,37 +41,9 @@ class AuthenticatedImapConnection(ImapConnection):
         self._token_source = token_source
         self._token_loop = token_loop
 
-    def connect(self) -> None:
-        if self._client_certificate is None:
-            super().connect()
-            return
-        certificate = self._client_certificate
-
-        def run() -> None:
-            # Same policy as the base class (app.protocols.tls), plus the client certificate.
-            context = client_context(self._ca_file, client_cert=certificate)
-            implicit = self.endpoint.tls is TlsMode.IMPLICIT
-            client = IMAPClient(
-                self.endpoint.host,
-                self.endpoint.port,
-                ssl=implicit,
-                ssl_context=context if implicit else None,
-                timeout=self._timeout,
-            )
-            if not implicit:
-                if not client.has_capability("STARTTLS"):
-                    client.shutdown()
-                    raise UserFacingError(
-                        f"Le serveur IMAP {self.endpoint} ne propose pas STARTTLS ; connexion "
-                        "refusée.",
-                        message_en=f"The IMAP server {self.endpoint} does not offer STARTTLS; "
-                        "connection refused.",
-                    )
-                client.starttls(context)
-            self._client = client
-            self._tls = True
-
-        self._run(run)
+    def _ssl_context(self) -> ssl.SSLContext:
+        # Same policy as the base class (app.protocols.tls), plus the client certificate.
+        return client_context(self._ca_file, client_cert=self._client_certificate)
 
     def login(self, login: str, password: str) -> None:
         """LOGIN for password accounts; otherwise the SASL exchange stands in for LOGIN and the

@@ -220,9 +220,13 @@ class ImapConnection:
 
     # --- session ---------------------------------------------------------------------------------
 
+    def _ssl_context(self) -> ssl.SSLContext:
+        """The TLS policy for this connection; subclasses add a client certificate."""
+        return tls_context(self._ca_file)
+
     def connect(self) -> None:
         def run() -> None:
-            context = tls_context(self._ca_file)
+            context = self._ssl_context()
             implicit = self.endpoint.tls is TlsMode.IMPLICIT
             client = IMAPClient(
                 self.endpoint.host,
