@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from app.domain.cda import CdaHeader, CdaPatient
@@ -11,6 +12,13 @@ CDA_MIME_TYPE = "text/xml"
 PDF_MIME_TYPE = "application/pdf"
 SUBJECT_PREFIX = "XDM/1.0/DDM+"
 SUBJECT_LABEL_MAX = 40
+# The prefix, after any bracketed tags a receiver or an MDN adds in front ("[KO …][902] ").
+_SUBJECT_PREFIX_RE = re.compile(r"^((?:\s*\[[^\]]*\])*\s*)XDM/1\.0/DDM\+", re.IGNORECASE)
+
+
+def display_subject(subject: str) -> str:
+    """The subject as receivers show it: without the ``XDM/1.0/DDM+`` prefix (MSSANTE §6)."""
+    return _SUBJECT_PREFIX_RE.sub(lambda m: m.group(1), subject, count=1)
 
 
 class XdmError(UserFacingError, ValueError):

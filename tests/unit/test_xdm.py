@@ -199,3 +199,15 @@ def test_xxe_in_metadata_is_not_resolved() -> None:
 def test_not_a_zip() -> None:
     with pytest.raises(XdmError):
         read_xdm(b"definitely not a zip")
+
+
+def test_receivers_show_the_subject_without_the_xdm_prefix() -> None:
+    """MSSANTE §6: the subject is shown without ``XDM/1.0/DDM+``, tags in front kept."""
+    from app.domain.xdm import display_subject
+
+    assert display_subject("XDM/1.0/DDM+CR d'examens biologiques DURAND MARIE 14/03/1975") == (
+        "CR d'examens biologiques DURAND MARIE 14/03/1975")
+    assert display_subject("[KO Intégration système !][902] XDM/1.0/DDM+Note X") == (
+        "[KO Intégration système !][902] Note X")
+    assert display_subject("Re: résultats") == "Re: résultats"
+    assert display_subject("Voir XDM/1.0/DDM+ plus loin") == "Voir XDM/1.0/DDM+ plus loin"

@@ -38,6 +38,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from app.domain.xdm import display_subject
 from app.store.message_queries import ListQuery, MessageRow, ReceiptState, SortKey
 from ui.operations import BackgroundOp, make_runner
 
@@ -421,7 +422,7 @@ class MessageListModel(QAbstractTableModel):
             if column == Column.SENDER:
                 return line.sender
             if column == Column.SUBJECT:
-                return row.subject or translate("MessageListModel", "(sans objet)")
+                return display_subject(row.subject) or translate("MessageListModel", "(sans objet)")
             if column == Column.DATE:
                 return line.date_text
             return None
@@ -482,5 +483,5 @@ class MessageListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = (translate("MessageListModel", "non lu") if row.unread
                      else translate("MessageListModel", "lu"))
-            return f"{row.subject}, {line.sender}, {line.date_long}, {state}"
-        return row.subject
+            return f"{display_subject(row.subject)}, {line.sender}, {line.date_long}, {state}"
+        return display_subject(row.subject)

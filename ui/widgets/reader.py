@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.message import Attachment, NamedAddress, ParsedMessage
+from app.domain.xdm import display_subject
 from app.protocols.html_sanitizer import sanitize_email_html
 from app.protocols.mime.parser import parse_message
 
@@ -282,8 +283,9 @@ class MessageReader(QWidget):
 
     def show_content(self, content: ReaderContent) -> None:
         self.content = content
+        subject = display_subject(content.subject) or self.tr("(sans objet)")
         values = {"from": content.sender, "to": content.to, "cc": content.cc,
-                  "date": content.date, "subject": content.subject or self.tr("(sans objet)")}
+                  "date": content.date, "subject": subject}
         for key, value in values.items():
             self.header_labels[key].setText(value)
         visible_cc = bool(content.cc)
