@@ -32,7 +32,7 @@ demo-profile: sandbox-up
 	@$(PY) -m tests.sandbox.demo_profile --dir $(SANDBOX_DIR) --profile $(DEMO_PROFILE)
 
 run: demo-profile
-	@bash packaging/dev/run-gui.sh --profile $(DEMO_PROFILE) --key-file $(DEMO_PROFILE).key gui
+	@bash packaging/dev/run-gui.sh --profile $(DEMO_PROFILE) --key-file $(DEMO_PROFILE).key
 
 check: setup
 	$(VENV)/bin/ruff check app ui tests
@@ -49,7 +49,8 @@ translations: setup
 	@$(PY) -m ui.i18n build
 
 screenshots: demo-profile
-	@bash packaging/dev/screenshot.sh docs/screenshots/main-window.png --profile $(DEMO_PROFILE) --key-file $(DEMO_PROFILE).key gui
+	@xvfb-run -a -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb \
+		$(PY) packaging/dev/take_screenshots.py --profile $(DEMO_PROFILE) --key-file $(DEMO_PROFILE).key
 
 clean: sandbox-down
 	rm -rf $(SANDBOX_DIR) .pytest_cache .mypy_cache .ruff_cache
