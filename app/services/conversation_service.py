@@ -91,6 +91,7 @@ class IncomingResult(enum.Enum):
     OPENED_BY_PATIENT = "opened_by_patient"  # the pharmacy exception
     CLOSED = "closed"
     BLOCKED = "blocked"
+    OPENED = "opened"  # by the professional, seen from their synced Sent folder
     REFUSED = "refused"  # a patient writing outside any conversation
     NOT_CONCERNED = "not_concerned"
 
@@ -224,6 +225,47 @@ class ConversationService:
                 self._repository.save(closed)
                 return IncomingOutcome(IncomingResult.CLOSED, closed)
         return IncomingOutcome(IncomingResult.NOT_CONCERNED)
+
+    def on_sent(self, message: ParsedMessage, *, mailbox: str) -> IncomingOutcome:
+        """A message of the professional's own Sent folder, synced (sent from this client or from
+        another one): addressed to a patient (``<INS>@patient.mssante.fr``, valid INS), it opens
+        or joins that patient's conversation, started by the professional (spec §5); with
+        ``X-MSS-MES: FIN`` (or a ``[FIN]`` subject) it closes it (ECO.2.2.8).
+
+        Sync order is not send order (bodies come newest first, INBOX before Sent), so a message
+        is linked by its own Message-ID or its references, and the references join the
+        conversation too: an earlier message met later finds its conversation again.
+        """
+        patients = [address for _, address in (*message.to, *message.cc)
+                    if is_patient_address(address)]
+        if not patients:
+            return IncomingOutcome(IncomingResult.NOT_CONCERNED)
+        own = (message.message_id,) if message.message_id else ()
+        refs = (*message.in_reply_to, *message.references)
+        conversation = self._repository.find_by_message_ids(mailbox, (*own, *refs))
+        result = IncomingResult.ATTACHED
+        if conversation is None:
+            for address in patients:
+                conversation = self._repository.find_open(mailbox, address)
+                if conversation is not None:
+                    break
+        if conversation is None:
+            try:
+                ins = parse_address(patients[0]).local_part.upper()
+                # The address is a valid INS matricule: it was built from a qualified identity.
+                conversation = self.start(ins, ins_qualified=True, mailbox=mailbox)
+            except (InvalidAddressError, ConversationError, ValueError):
+                return IncomingOutcome(IncomingResult.REFUSED,
+                                       reason="adresse patient ou opposition du patient")
+            result = IncomingResult.OPENED
+        for message_id in (*own, *refs):
+            conversation = conversation.with_message(message_id)
+        if is_closing(message.subject, message.mss.mes) and \
+                conversation.state is ConversationState.OPEN:
+            conversation = close(conversation)
+            result = IncomingResult.CLOSED
+        self._repository.save(conversation)
+        return IncomingOutcome(result, conversation)
 
     def _on_patient_message(
         self,

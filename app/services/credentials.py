@@ -351,10 +351,6 @@ class CredentialSyncEngine(SyncEngine):
             return super().open_connection(account)
         self._credentials.credential(account)  # no session / no certificate: a clear error now
         conn = self._credential_connect(account)
-        try:
-            conn.connect()
-            conn.login(account.login, "")
-        except BaseException:
-            conn.close()
-            raise
+        # Audited like a password login: AUTHENTICATE XOAUTH2 / EXTERNAL and the server's status.
+        self.connect_and_login(conn, account, "")
         return conn

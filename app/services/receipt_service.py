@@ -194,10 +194,29 @@ class ReceiptService:
         if receipt is not None:
             self._record_receipt(receipt)
         if self._conversations is not None:
-            self._conversations.on_incoming(message, mailbox=account.address)
+            if self._is_own_sent(account, folder, message):
+                # The professional's own message to a patient opens/joins/closes a conversation.
+                self._conversations.on_sent(message, mailbox=account.address)
+            else:
+                self._conversations.on_incoming(message, mailbox=account.address)
         if receipt is None and message.disposition_notification_to:
             self._mdn_request(account, folder, ref, message, raw)
         return True
+
+    def _is_own_sent(self, account: Account, folder: str, message: ParsedMessage) -> bool:
+        """A copy in the account's Sent folder (special use \\Sent, else by name) written
+        from the account's own address."""
+        if (message.from_address or "").strip().lower() != account.address.lower():
+            return False
+        try:
+            state = self._messages.folder(
+                self._messages.account_id(account.address, account.login), folder)
+        except UserFacingError:
+            state = None
+        if state is not None and state.special_use:
+            return state.special_use.lower() == "\\sent"
+        lowered = folder.lower()
+        return "sent" in lowered or "envoy" in lowered
 
     # --- receipts ---------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ import contextlib
 import datetime as dt
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.account import Account, AuthMethod
+from app.domain.audit import (
+    AuditAction,
+    AuditActor,
+    AuditContentError,
+    AuditFailure,
+    check_request,
+)
 from app.errors import (
     AuthenticationError,
     ServerUnreachableError,
@@ -61,7 +69,10 @@ from app.protocols.imap.connection import (
     Quota,
 )
 from app.protocols.mime.index_text import extract, parse_header_block
+from app.services.audit_service import AuditService, failure_from_exception
 from app.store.message_store import (
+    DELETED,
+    SEEN,
     AttachmentInfo,
     BodyRecord,
     FolderInfo,
@@ -177,8 +188,56 @@ def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+_STATUS_CODE = re.compile(r"\[([A-Z][A-Z0-9-]{0,40})\]")
+_STATUS_WORD = re.compile(r"\b(NO|BAD|BYE)\b")
+
+
+def login_request(account: Account) -> str:
+    """The login command as the audit trail shows it: the SASL mechanism, never an argument."""
+    if account.auth is AuthMethod.PSC:
+        return "AUTHENTICATE XOAUTH2"
+    if account.auth is AuthMethod.CERTIFICATE:
+        return "AUTHENTICATE EXTERNAL"
+    return "LOGIN"
+
+
+def refusal_status(exc: BaseException) -> str:
+    """The tagged status of a refused command (``NO``, ``NO [AUTHENTICATIONFAILED]``, ``BAD``),
+    read off imapclient's error text; only the status word and the bracketed code are kept (the
+    human-readable rest may echo a folder name)."""
+    texts = [str(exc)]
+    if exc.__cause__ is not None:
+        texts.insert(0, str(exc.__cause__))
+    for text in texts:
+        word = _STATUS_WORD.search(text)
+        code = _STATUS_CODE.search(text)
+        if word or code:
+            status = word.group(1) if word else "NO"
+            return f"{status} [{code.group(1)}]" if code else status
+    return "NO"
+
+
+def _audit_flags(flags: Sequence[str]) -> str:
+    """The flags of a STORE as traced: only the allow-listed system flags and keywords (a user
+    keyword is free text)."""
+    kept = []
+    for flag in flags:
+        try:
+            check_request(f"STORE 1 +FLAGS ({flag})")
+        except AuditContentError:
+            continue
+        kept.append(flag)
+    return f" ({' '.join(kept)})" if kept else ""
+
+
 class SyncEngine:
-    """Synchronises accounts into a MessageStore. Blocking; run it off the UI thread."""
+    """Synchronises accounts into a MessageStore. Blocking; run it off the UI thread.
+
+    With an ``audit`` service, every login (success or failure, the SASL mechanism as the request
+    and the server's tagged status as the answer) and every replayed local change (read, flag,
+    delete, move: the UID command sent and its status) is traced per mailbox and person
+    (ECO.4.1.1–2). Folders appear as ``#<local folder id>`` or their special use, never by name.
+    """
 
     def __init__(
         self,
@@ -191,7 +250,9 @@ class SyncEngine:
         body_batch: int = 200,
         body_batch_bytes: int = 16 * 1024 * 1024,
         use_qresync: bool = True,
+        audit: AuditService | None = None,
     ) -> None:
+        self._audit = audit
         self._store = store
         self._events = events
         self._password_for = password_for
@@ -220,13 +281,43 @@ class SyncEngine:
                 message_en=f"No password stored for the account “{account.address}”.",
             )
         conn = self._connect(account)
+        self.connect_and_login(conn, account, password)
+        return conn
+
+    def connect_and_login(self, conn: ImapConnection, account: Account, password: str) -> None:
+        """Connect and log in, traced in the audit trail (ECO.4.1.1); closes ``conn`` on error."""
+        request = login_request(account)
         try:
             conn.connect()
-            conn.login(account.login, password)
-        except BaseException:
+        except BaseException as exc:
             conn.close()
+            # Never reached the login command: traced as a failed login without a request.
+            self._trace(account, AuditAction.LOGIN, failure=failure_from_exception(exc))
             raise
-        return conn
+        try:
+            conn.login(account.login, password)
+        except BaseException as exc:
+            conn.close()
+            failure = failure_from_exception(exc)
+            refused = isinstance(exc, AuthenticationError | ImapProtocolError)
+            self._trace(account, AuditAction.LOGIN, request=request,
+                        response=refusal_status(exc) if refused else None, failure=failure)
+            raise
+        self._trace(account, AuditAction.LOGIN, request=request, response="OK")
+
+    def _trace(self, account: Account, action: AuditAction, *, request: str | None = None,
+               response: str | None = None, failure: AuditFailure | None = None) -> None:
+        """One audit entry; a refused or failing trace is logged and never stops the sync."""
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(
+                mailbox=account.address,
+                actor=AuditActor(login=account.login, national_id=account.national_id),
+                action=action, request=request, response=response, failure=failure,
+            )
+        except Exception:
+            _log.warning("audit entry refused for a %s", action.value)
 
     def sync_account(self, account: Account, *, cancel: CancelToken | None = None) -> SyncReport:
         """One full pass over ``account``; returns what changed."""
@@ -377,7 +468,7 @@ class SyncEngine:
         folders = self._store.replace_folders(account_id, [self._info(f) for f in listed])
         report.folders = len(folders)
         token.check()
-        report.replayed = self.replay_pending(conn, account_id, token)
+        report.replayed = self.replay_pending(conn, account_id, token, account=account)
         for folder in _order(folders):
             token.check()
             try:
@@ -424,32 +515,75 @@ class SyncEngine:
     # --- offline changes -------------------------------------------------------------------------
 
     def replay_pending(
-        self, conn: ImapConnection, account_id: int, token: CancelToken | None = None
+        self, conn: ImapConnection, account_id: int, token: CancelToken | None = None, *,
+        account: Account | None = None,
     ) -> int:
-        """Send the queued local changes; returns how many were applied (or found moot)."""
+        """Send the queued local changes; returns how many were applied (or found moot).
+
+        With ``account`` (and an audit service), each change sent is traced with its UID
+        command and the server's status, failures included.
+        """
         done = 0
         selected: tuple[str, int] | None = None
         for change in self._store.pending_changes(account_id):
             if token is not None:
                 token.check()
+            traces: list[tuple[AuditAction, str]] = []
             try:
                 if selected is None or selected[0] != change.folder_name:
                     sel = conn.select(change.folder_name)
                     selected = (change.folder_name, sel.uidvalidity)
                 uid = self._resolve_uid(conn, change, selected[1])
                 if uid is not None:
+                    traces = self._change_requests(conn, account_id, change, uid)
                     self._apply(conn, change, uid)
-            except ImapProtocolError:
+            except ImapProtocolError as exc:
                 _log.warning("offline change %d refused by the server", change.id, exc_info=True)
+                if account is not None and traces:
+                    action, request = traces[0]
+                    self._trace(account, action, request=request, response=refusal_status(exc),
+                                failure=AuditFailure.SERVER_REFUSED)
                 selected = None
                 if change.attempts + 1 >= MAX_PENDING_ATTEMPTS:
                     self._store.pending_done(change.id)
                 else:
                     self._store.pending_failed(change.id)
                 continue
+            except BaseException as exc:
+                if account is not None and traces:
+                    action, request = traces[0]
+                    self._trace(account, action, request=request,
+                                failure=failure_from_exception(exc))
+                raise
+            if account is not None:
+                for action, request in traces:
+                    self._trace(account, action, request=request, response="OK")
             self._store.pending_done(change.id)
             done += 1
         return done
+
+    def _change_requests(self, conn: ImapConnection, account_id: int, change: PendingChange,
+                         uid: int) -> list[tuple[AuditAction, str]]:
+        """What replaying ``change`` sends, as audit (action, request) pairs."""
+        if change.kind in ("add_flags", "remove_flags"):
+            flags = change.argument.split()
+            sign = "+" if change.kind == "add_flags" else "-"
+            action = AuditAction.READ if set(flags) == {SEEN} else AuditAction.FLAG
+            return [(action, f"UID STORE {uid} {sign}FLAGS.SILENT{_audit_flags(flags)}")]
+        if change.kind == "delete":
+            expunge = f"UID EXPUNGE {uid}" if conn.has("UIDPLUS") else "EXPUNGE"
+            return [(AuditAction.DELETE, f"UID STORE {uid} +FLAGS.SILENT ({DELETED})"),
+                    (AuditAction.DELETE, expunge)]
+        if change.kind == "move":
+            target = self._store.folder(account_id, change.argument)
+            where = "#0"
+            if target is not None:
+                where = target.special_use if target.special_use in (
+                    "\\Sent", "\\Trash", "\\Archive", "\\Drafts", "\\Junk", "\\All",
+                ) else f"#{target.id}"
+            verb = "UID MOVE" if conn.has("MOVE") else "UID COPY"
+            return [(AuditAction.MOVE, f"{verb} {uid} {where}")]
+        return []
 
     @staticmethod
     def _resolve_uid(conn: ImapConnection, change: PendingChange, uidvalidity: int) -> int | None:

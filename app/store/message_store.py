@@ -595,6 +595,8 @@ class MessageStore:
                     if row[c]
                 )
                 conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
+                # A new body replaces any document text indexed before: look at it again.
+                conn.execute("DELETE FROM document_index WHERE message_id = ?", (row["id"],))
                 conn.execute(
                     "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -610,6 +612,81 @@ class MessageStore:
             return done
 
         return self._db.write(run)
+
+    # --- text of attached documents (the background document indexer) ---------------------------
+
+    def messages_needing_documents(self, *, limit: int = 50) -> list[int]:
+        """Ids of messages whose body is stored, with a PDF/CDA/XDM-looking attachment, not yet
+        looked at by the document indexer; newest first."""
+        rows = self._db.query(
+            "SELECT m.id FROM message m WHERE m.state IN ('complete', 'broken') "
+            "AND NOT EXISTS (SELECT 1 FROM document_index d WHERE d.message_id = m.id) "
+            "AND EXISTS (SELECT 1 FROM attachment a WHERE a.message_id = m.id AND ("
+            "lower(a.type) IN ('application/pdf', 'application/x-pdf', 'text/xml', "
+            "'application/xml', 'application/hl7-cda+xml', 'application/zip', "
+            "'application/x-zip-compressed', 'application/x-zip') "
+            "OR lower(a.name) LIKE '%.pdf' OR lower(a.name) LIKE '%.xml' "
+            "OR lower(a.name) LIKE '%.zip')) "
+            "ORDER BY m.date DESC, m.id DESC LIMIT ?",
+            (max(1, int(limit)),),
+        )
+        return [int(r[0]) for r in rows]
+
+    def add_document_text(self, message_id: int, body_text: str, document_text: str, *,
+                          documents: int = 0) -> bool:
+        """Index ``document_text`` with the message (FTS column ``attachments``, after the file
+        names) and record it done. The index is contentless, so the row is rewritten whole:
+        ``body_text`` is the body's text as the body pass indexed it. False when the message is
+        gone meanwhile."""
+
+        def run(conn: Connection) -> bool:
+            row = conn.execute("SELECT * FROM message WHERE id = ?", (message_id,)).fetchone()
+            if row is None:
+                return False
+            names = conn.execute(
+                "SELECT name FROM attachment WHERE message_id = ? ORDER BY position",
+                (message_id,),
+            ).fetchall()
+            people = " ".join(
+                str(row[c])
+                for c in ("from_name", "from_addr", "to_display", "to_addrs", "cc_display",
+                          "cc_addrs")
+                if row[c]
+            )
+            attachments = " ".join(str(n[0]) for n in names)
+            if document_text:
+                attachments = f"{attachments}\n{document_text}"
+            conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
+            conn.execute(
+                "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (row["fts_rowid"], row["subject"], people, body_text, attachments),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO document_index (message_id, state, documents, chars) "
+                "VALUES (?, 'done', ?, ?)",
+                (message_id, documents, len(document_text)),
+            )
+            return True
+
+        return self._db.write(run)
+
+    def mark_documents_failed(self, message_id: int) -> None:
+        """The indexer could not handle this message: it is not tried again."""
+        self._db.write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO document_index (message_id, state) "
+                "SELECT id, 'failed' FROM message WHERE id = ?",
+                (message_id,),
+            )
+        )
+
+    def document_index_state(self, message_id: int) -> str | None:
+        """'done', 'failed' or None (not looked at yet)."""
+        rows = self._db.query(
+            "SELECT state FROM document_index WHERE message_id = ?", (message_id,)
+        )
+        return str(rows[0][0]) if rows else None
 
     # --- reading ---------------------------------------------------------------------------------
 
