@@ -17,7 +17,7 @@ help:
 
 setup:
 	@bash packaging/dev/setup-debian.sh
-	@$(PY) -m ui.i18n build >/dev/null
+	@$(PY) -m ui.i18n compile
 
 sandbox-up: setup
 	@$(PY) -m tests.sandbox up --dir $(SANDBOX_DIR)

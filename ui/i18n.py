@@ -6,6 +6,7 @@ Every user-facing string in ``ui/`` is written in French inside ``self.tr()`` or
 loaded at run time.
 
     python -m ui.i18n build    # refresh the .ts from the sources, then compile the .qm
+    python -m ui.i18n compile  # compile the committed .ts into .qm only (set-up, packaging)
     python -m ui.i18n check    # list strings that have no English translation yet (exit 1 if any)
 """
 
@@ -136,12 +137,17 @@ def main(argv: list[str] | None = None) -> int:
             for context, source in unfinished(ts):
                 print(f"{ts.name}: non traduit [{context}] {source!r}", file=sys.stderr)
         return 0
+    if command == "compile":
+        # Set-up and packaging: the committed .ts as it is, compiled; the sources are not read.
+        for lang in targets:
+            compile_qm(ts_path(lang), qm_path(lang))
+        return 0
     if command == "check":
         missing = [(lang, c, s) for lang in targets for c, s in unfinished(ts_path(lang))]
         for lang, context, source in missing:
             print(f"estafette_{lang}.ts: non traduit [{context}] {source!r}", file=sys.stderr)
         return 1 if missing else 0
-    print("usage : python -m ui.i18n [build|check]", file=sys.stderr)
+    print("usage : python -m ui.i18n [build|compile|check]", file=sys.stderr)
     return 2
 
 
