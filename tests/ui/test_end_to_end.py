@@ -123,6 +123,15 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
         assert cda.error is None
         assert "DURAND" in cda.browser.toPlainText().upper()
         assert window.preview_dialog is not None
+        # Opening the attachment is traced (ECO.4.1.1), by ids only.
+        from app.domain.audit import AuditAction
+
+        def opened_rows() -> list[Any]:
+            return [e for e in window.profile.audit.entries(mailbox=martin)
+                    if e.action is AuditAction.OPEN_ATTACHMENT and e.message_ref == message_id]
+
+        qtbot.waitUntil(lambda: bool(opened_rows()), timeout=GUARD_MS)
+        assert opened_rows()[0].attachment_index == position
         window.preview_dialog.close()
 
         # Compose to Dr Bernard and send (the undo window is shortened).

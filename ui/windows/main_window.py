@@ -717,8 +717,29 @@ class MainWindow(QMainWindow):
             return
         attachment = self._current_attachments[position]
         message_id = self._current_message
+        self._audit_local("OPEN_ATTACHMENT", "LOCAL OPEN", message_id, position)
         self._cpu(attachment.data,
                   lambda data: self._open_preview(attachment, bytes(data), message_id, position))
+
+    def _audit_local(self, action_name: str, request: str, message_id: int | None,
+                     position: int | None) -> None:
+        """Trace a local action on an attachment (ECO.4.1.1: open, export): ids only."""
+        if self.profile is None:
+            return
+        from app.domain.audit import AuditAction
+        from app.services.credentials import actor_of
+
+        account = self._accounts.get(self._selection.address)
+        if account is None:
+            return
+        audit, actor = self.profile.audit, actor_of(account)
+
+        def record() -> None:
+            audit.record(mailbox=account.address, actor=actor,
+                         action=AuditAction[action_name], request=request, response="OK",
+                         message_ref=message_id, attachment_index=position)
+
+        self._cpu(record, lambda _r: None)
 
     def _open_preview(self, attachment: Any, data: bytes, message_id: int | None,
                       position: int) -> None:
@@ -767,6 +788,7 @@ class MainWindow(QMainWindow):
 
             self._cpu(write, lambda _r: self.status.showMessage(
                 self.tr("Pièce jointe enregistrée."), 5000))
+            self._audit_local("EXPORT", "LOCAL EXPORT", self._current_message, position)
 
         chooser.fileSelected.connect(chosen)
         chooser.open()
