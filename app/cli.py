@@ -189,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     retry = outbox_sub.add_parser("retry")
     retry.add_argument("id", metavar="ID")
     retry.set_defaults(handler=_cmd_outbox_retry, command_name="outbox retry")
+    mdn = outbox_sub.add_parser("mdn", help="demandes d'accusé de lecture en attente")
+    mdn.add_argument("--account", metavar="ADDR")
+    mdn_action = mdn.add_mutually_exclusive_group()
+    mdn_action.add_argument("--send", metavar="ID", help="envoyer l'accusé demandé")
+    mdn_action.add_argument("--decline", metavar="ID", help="refuser (ne plus demander)")
+    mdn.add_argument("--json", action="store_true")
+    mdn.set_defaults(handler=_cmd_outbox_mdn, command_name="outbox mdn")
 
     whitelist = sub.add_parser("whitelist", help="liste blanche des domaines MSSanté")
     wl_sub = whitelist.add_subparsers(dest="whitelist_command", metavar="ACTION", required=True)
@@ -922,6 +929,73 @@ def _cmd_outbox_retry(args: argparse.Namespace, ctx: Context) -> int:
     with _open(ctx, create=False) as profile:
         result = asyncio.run(profile.outbox.retry(item_id))
         return _print_outbox_result(result, ctx, False)
+
+
+def mdn_request_to_json(record: Any) -> dict[str, Any]:
+    """A pending read-receipt request for scripts: no subject, no requester mailbox name (health
+    data may hide in either), only the requester's domain."""
+    return {
+        "id": record.id,
+        "account": record.account_address,
+        "date": _iso(int(record.created_at)),
+        "requester_domain": record.notify_address.rpartition("@")[2].lower(),
+    }
+
+
+def _cmd_outbox_mdn(args: argparse.Namespace, ctx: Context) -> int:
+    """List the read-receipt requests left to the user (PER/ORG, policy "ask"), or answer one:
+    --send queues the MDN (submitted by the next ``sync`` of the account), --decline records the
+    refusal so it is not asked again (ECO.3.1.6)."""
+    chosen = args.send if args.send is not None else args.decline
+    if chosen is None:
+        pending: list[Any] = []
+        if profile_exists(ctx.profile_dir):
+            with _open(ctx, create=False) as profile:
+                pending = profile.receipts.pending_mdns(args.account)
+        if args.json:
+            print(json.dumps([mdn_request_to_json(r) for r in pending], ensure_ascii=False,
+                             indent=2))
+        elif not pending:
+            print("Aucune demande d'accusé de lecture en attente." if ctx.lang != "en"
+                  else "No read receipt request awaiting a decision.")
+        for record in [] if args.json else pending:
+            row = mdn_request_to_json(record)
+            print(f"{row['id']}\t{row['account']}\t{row['date']}\t{row['requester_domain']}")
+        return 0
+    try:
+        request_id = int(str(chosen).strip())
+    except ValueError:
+        request_id = -1
+    with _open(ctx, create=False) as profile:
+        if request_id not in {r.id for r in profile.receipts.pending_mdns(args.account)}:
+            raise InvalidInputError(
+                f"« {chosen} » n'est pas une demande d'accusé de lecture en attente.",
+                message_en=f"“{chosen}” is not a read receipt request awaiting a decision.",
+                hint="Voir « estafette outbox mdn ».",
+                hint_en="See “estafette outbox mdn”.",
+            )
+        item_id: int | None = None
+        if args.send is not None:
+            item_id = profile.receipts.send_pending(request_id)
+            if item_id is None:
+                why = next((r.reason for r in profile.receipts.store.mdn_requests()
+                            if r.id == request_id), "")
+                raise UserFacingError(
+                    f"L'accusé de lecture n'a pas pu être préparé. {why}".strip(),
+                    message_en=f"The read receipt could not be prepared. {why}".strip(),
+                )
+        else:
+            profile.receipts.decline(request_id)
+    state = "queued" if item_id is not None else "declined"
+    if args.json:
+        print(json.dumps({"id": request_id, "state": state, "outbox_item_id": item_id}))
+    elif item_id is not None:
+        print(f"Accusé de lecture placé dans la boîte d'envoi (n° {item_id})." if ctx.lang != "en"
+              else f"Read receipt queued in the outbox (no. {item_id}).")
+    else:
+        print("Demande d'accusé de lecture refusée." if ctx.lang != "en"
+              else "Read receipt request declined.")
+    return 0
 
 
 def _cmd_whitelist_refresh(args: argparse.Namespace, ctx: Context) -> int:

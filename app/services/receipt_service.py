@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from app.domain.account import Account
+from app.domain.account import Account, MailboxKind
 from app.domain.message import ParsedMessage
 from app.domain.receipt import Receipt, ReceiptKind, RecipientOutcome
 from app.errors import UserFacingError
@@ -364,8 +364,35 @@ class ReceiptService:
             account, request_id, message, raw, record.notify_address, automatic=False
         )
 
-    def pending_mdns(self) -> list[MdnRequestRecord]:
-        return self._store.mdn_requests("pending")
+    def pending_mdns(self, account_address: str | None = None) -> list[MdnRequestRecord]:
+        """Requests left to the user's choice (policy "ask" of a PER/ORG box), optionally of one
+        account."""
+        pending = self._store.mdn_requests("pending")
+        if account_address is None:
+            return pending
+        wanted = account_address.strip().lower()
+        return [r for r in pending if r.account_address.lower() == wanted]
+
+    def pending_for_message(self, message_ref: int) -> MdnRequestRecord | None:
+        """The request awaiting the user's choice for a stored message, else None. An APP box's
+        request is never pending (answered automatically), so the reader never asks for one."""
+        record = self._store.mdn_request_for_message(message_ref)
+        if record is None or record.state != "pending":
+            return None
+        account = self._account(record.account_address)
+        if account is None or account.kind is MailboxKind.APP:
+            return None
+        return record
+
+    def decline(self, request_id: int) -> bool:
+        """The user refused to answer a pending request: recorded, so it is not asked again.
+        False when there is no such pending request."""
+        record = next((r for r in self._store.mdn_requests("pending") if r.id == request_id),
+                      None)
+        if record is None:
+            return False
+        self._store.set_mdn_state(request_id, "declined", reason="refusé par l'utilisateur")
+        return True
 
 
 __all__ = ["ReceiptService", "best_status", "mdn_policy_setting"]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.store.database import Connection, Database
 
@@ -159,6 +161,14 @@ class ReceiptStore:
             )
         )
 
+    def mdn_request_for_message(self, message_ref: int) -> MdnRequestRecord | None:
+        """The read-receipt request recorded for a stored message, if any."""
+        rows = self._db.query(
+            f"SELECT {_MDN_COLUMNS} FROM mdn_request WHERE message_ref = ? ORDER BY id",
+            (message_ref,),
+        )
+        return _mdn_record(rows[0]) if rows else None
+
     def mdn_requests(self, state: str | None = None) -> list[MdnRequestRecord]:
         if state is None:
             rows = self._db.query(f"SELECT {_MDN_COLUMNS} FROM mdn_request ORDER BY id")
@@ -166,18 +176,19 @@ class ReceiptStore:
             rows = self._db.query(
                 f"SELECT {_MDN_COLUMNS} FROM mdn_request WHERE state = ? ORDER BY id", (state,)
             )
-        return [
-            MdnRequestRecord(
-                id=int(r[0]),
-                account_address=str(r[1]),
-                account_login=str(r[2]),
-                message_ref=r[3],
-                original_message_id=str(r[4]),
-                notify_address=str(r[5]),
-                state=str(r[6]),
-                reason=str(r[7]),
-                outbox_item_id=r[8],
-                created_at=float(r[9]),
-            )
-            for r in rows
-        ]
+        return [_mdn_record(r) for r in rows]
+
+
+def _mdn_record(r: Sequence[Any]) -> MdnRequestRecord:
+    return MdnRequestRecord(
+        id=int(r[0]),
+        account_address=str(r[1]),
+        account_login=str(r[2]),
+        message_ref=r[3],
+        original_message_id=str(r[4]),
+        notify_address=str(r[5]),
+        state=str(r[6]),
+        reason=str(r[7]),
+        outbox_item_id=r[8],
+        created_at=float(r[9]),
+    )

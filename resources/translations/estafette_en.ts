@@ -1550,237 +1550,247 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="219"/>
+        <location filename="../../ui/windows/main_window.py" line="221"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="246"/>
+        <location filename="../../ui/windows/main_window.py" line="248"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="248"/>
+        <location filename="../../ui/windows/main_window.py" line="250"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="260"/>
+        <location filename="../../ui/windows/main_window.py" line="262"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="281"/>
+        <location filename="../../ui/windows/main_window.py" line="283"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="283"/>
+        <location filename="../../ui/windows/main_window.py" line="285"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="378"/>
+        <location filename="../../ui/windows/main_window.py" line="382"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="379"/>
+        <location filename="../../ui/windows/main_window.py" line="383"/>
         <source>&amp;Nouveau message</source>
         <translation>&amp;New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="380"/>
+        <location filename="../../ui/windows/main_window.py" line="384"/>
         <source>Ctrl+N</source>
         <translation>Ctrl+N</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="382"/>
+        <location filename="../../ui/windows/main_window.py" line="386"/>
         <source>Nouveau message &amp;patient…</source>
         <translation>New &amp;Patient Message…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="385"/>
+        <location filename="../../ui/windows/main_window.py" line="389"/>
         <source>&amp;Ajouter un compte…</source>
         <translation>&amp;Add Account…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="388"/>
+        <location filename="../../ui/windows/main_window.py" line="392"/>
         <source>&amp;Synchroniser</source>
         <translation>S&amp;ynchronise</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="389"/>
+        <location filename="../../ui/windows/main_window.py" line="393"/>
         <source>F5</source>
         <translation>F5</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="391"/>
+        <location filename="../../ui/windows/main_window.py" line="395"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="392"/>
+        <location filename="../../ui/windows/main_window.py" line="396"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="408"/>
+        <location filename="../../ui/windows/main_window.py" line="412"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="409"/>
+        <location filename="../../ui/windows/main_window.py" line="413"/>
         <source>&amp;Répondre</source>
         <translation>&amp;Reply</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="410"/>
+        <location filename="../../ui/windows/main_window.py" line="414"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="414"/>
+        <location filename="../../ui/windows/main_window.py" line="418"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="420"/>
+        <location filename="../../ui/windows/main_window.py" line="424"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="421"/>
+        <location filename="../../ui/windows/main_window.py" line="425"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="427"/>
+        <location filename="../../ui/windows/main_window.py" line="431"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="428"/>
+        <location filename="../../ui/windows/main_window.py" line="432"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="429"/>
+        <location filename="../../ui/windows/main_window.py" line="433"/>
         <source>Ctrl+Shift+B</source>
         <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="431"/>
+        <location filename="../../ui/windows/main_window.py" line="435"/>
         <source>&amp;Journal d&apos;audit…</source>
         <translation>&amp;Audit Log…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="433"/>
+        <location filename="../../ui/windows/main_window.py" line="437"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="440"/>
+        <location filename="../../ui/windows/main_window.py" line="444"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="441"/>
+        <location filename="../../ui/windows/main_window.py" line="445"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="447"/>
+        <location filename="../../ui/windows/main_window.py" line="451"/>
         <source>Barre principale</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="487"/>
+        <location filename="../../ui/windows/main_window.py" line="491"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="523"/>
+        <location filename="../../ui/windows/main_window.py" line="527"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="525"/>
+        <location filename="../../ui/windows/main_window.py" line="529"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="527"/>
+        <location filename="../../ui/windows/main_window.py" line="531"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="639"/>
+        <location filename="../../ui/windows/main_window.py" line="643"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="689"/>
+        <location filename="../../ui/windows/main_window.py" line="693"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="731"/>
+        <location filename="../../ui/windows/main_window.py" line="733"/>
+        <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
+        <translation>The read receipt could not be prepared.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="736"/>
+        <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
+        <translation>Read receipt placed in the outbox.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="806"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="732"/>
+        <location filename="../../ui/windows/main_window.py" line="807"/>
         <source>Aperçu — {name}</source>
         <translation>Preview — {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="757"/>
+        <location filename="../../ui/windows/main_window.py" line="832"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="769"/>
+        <location filename="../../ui/windows/main_window.py" line="844"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="784"/>
+        <location filename="../../ui/windows/main_window.py" line="860"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="826"/>
+        <location filename="../../ui/windows/main_window.py" line="902"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="876"/>
+        <location filename="../../ui/windows/main_window.py" line="952"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="966"/>
+        <location filename="../../ui/windows/main_window.py" line="1042"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1049"/>
+        <location filename="../../ui/windows/main_window.py" line="1125"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1249"/>
+        <location filename="../../ui/windows/main_window.py" line="1325"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1250"/>
+        <location filename="../../ui/windows/main_window.py" line="1326"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1252"/>
+        <location filename="../../ui/windows/main_window.py" line="1328"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -1788,89 +1798,89 @@
 <context>
     <name>MessageListModel</name>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="137"/>
+        <location filename="../../ui/models/message_list_model.py" line="138"/>
         <source>Remise différée</source>
         <translation>Delivery delayed</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="138"/>
+        <location filename="../../ui/models/message_list_model.py" line="139"/>
         <source>Distribué</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="139"/>
+        <location filename="../../ui/models/message_list_model.py" line="140"/>
         <source>Lu par le destinataire</source>
         <translation>Read by the recipient</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="140"/>
+        <location filename="../../ui/models/message_list_model.py" line="141"/>
         <source>Problème de remise</source>
         <translation>Delivery problem</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="315"/>
+        <location filename="../../ui/models/message_list_model.py" line="316"/>
         <source>La liste des messages n&apos;a pas pu être lue.</source>
         <translation>The message list could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="381"/>
+        <location filename="../../ui/models/message_list_model.py" line="382"/>
         <source>De</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="382"/>
-        <location filename="../../ui/models/message_list_model.py" line="388"/>
+        <location filename="../../ui/models/message_list_model.py" line="383"/>
+        <location filename="../../ui/models/message_list_model.py" line="389"/>
         <source>Objet</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="383"/>
-        <location filename="../../ui/models/message_list_model.py" line="389"/>
+        <location filename="../../ui/models/message_list_model.py" line="384"/>
+        <location filename="../../ui/models/message_list_model.py" line="390"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="385"/>
+        <location filename="../../ui/models/message_list_model.py" line="386"/>
         <source>Pièces jointes et documents XDM</source>
         <translation>Attachments and XDM documents</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="387"/>
+        <location filename="../../ui/models/message_list_model.py" line="388"/>
         <source>Expéditeur</source>
         <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="390"/>
+        <location filename="../../ui/models/message_list_model.py" line="391"/>
         <source>Accusés de réception</source>
         <translation>Receipts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="417"/>
+        <location filename="../../ui/models/message_list_model.py" line="418"/>
         <source>Chargement…</source>
         <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="424"/>
+        <location filename="../../ui/models/message_list_model.py" line="425"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="470"/>
+        <location filename="../../ui/models/message_list_model.py" line="471"/>
         <source>Documents de santé structurés (XDM)</source>
         <translation>Structured health documents (XDM)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="472"/>
+        <location filename="../../ui/models/message_list_model.py" line="473"/>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="483"/>
+        <location filename="../../ui/models/message_list_model.py" line="484"/>
         <source>non lu</source>
         <translation>unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="484"/>
+        <location filename="../../ui/models/message_list_model.py" line="485"/>
         <source>lu</source>
         <translation>read</translation>
     </message>
@@ -1909,57 +1919,72 @@
 <context>
     <name>MessageReader</name>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="215"/>
+        <location filename="../../ui/widgets/reader.py" line="224"/>
         <source>Lecture du message</source>
         <translation>Message reader</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="224"/>
+        <location filename="../../ui/widgets/reader.py" line="233"/>
         <source>De :</source>
         <translation>From:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="224"/>
+        <location filename="../../ui/widgets/reader.py" line="233"/>
         <source>À :</source>
         <translation>To:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="225"/>
+        <location filename="../../ui/widgets/reader.py" line="234"/>
         <source>Cc :</source>
         <translation>Cc:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="225"/>
+        <location filename="../../ui/widgets/reader.py" line="234"/>
         <source>Date :</source>
         <translation>Date:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="226"/>
+        <location filename="../../ui/widgets/reader.py" line="235"/>
         <source>Objet :</source>
         <translation>Subject:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="258"/>
+        <location filename="../../ui/widgets/reader.py" line="272"/>
+        <source>L&apos;expéditeur demande un accusé de lecture.</source>
+        <translation>The sender asks for a read receipt.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/reader.py" line="276"/>
+        <source>Envoyer l&apos;accusé</source>
+        <translation>Send the receipt</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/reader.py" line="278"/>
+        <source>Ignorer</source>
+        <translation>Ignore</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/reader.py" line="292"/>
         <source>Corps du message</source>
         <translation>Message body</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="286"/>
+        <location filename="../../ui/widgets/reader.py" line="322"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="296"/>
+        <location filename="../../ui/widgets/reader.py" line="334"/>
         <source>Images distantes bloquées ({count})</source>
         <translation>Remote images blocked ({count})</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="299"/>
+        <location filename="../../ui/widgets/reader.py" line="337"/>
         <source>Ce message voulait charger des images depuis Internet. Elles ne sont pas téléchargées : cela révélerait à l&apos;expéditeur que vous l&apos;avez ouvert.</source>
         <translation>This message tried to load images from the Internet. They are not downloaded: that would tell the sender you opened it.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="303"/>
+        <location filename="../../ui/widgets/reader.py" line="341"/>
         <source>Message endommagé : {reason}</source>
         <translation>Damaged message: {reason}</translation>
     </message>

@@ -8,7 +8,9 @@ What reaches the screen:
   kept. ``SafeDocument.loadResource`` answers every other request (``http:``, ``file:``, relative
   paths, style sheets) with nothing, and it does not call Qt's own implementation, which would read
   local files;
-- a banner "Images distantes bloquées (N)" when the sanitiser removed remote resources.
+- a banner "Images distantes bloquées (N)" when the sanitiser removed remote resources;
+- a banner asking whether to send a read receipt, when the window says the message has a
+  pending request (``show_mdn_request``).
 
 Preparing the content (MIME parsing, nh3) is pure Python: ``prepare_content`` can run on the CPU
 executor; ``MessageReader.show_content`` then only sets widgets.
@@ -29,7 +31,9 @@ from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -209,6 +213,10 @@ class MessageReader(QWidget):
     (``attachments_changed`` hands them over)."""
 
     attachments_changed = Signal(object)  # tuple[Attachment, ...]
+    # The user's answer to a read-receipt request (id of the pending MDN request): the window
+    # queues the MDN or records the refusal through the receipt service, off the UI thread.
+    mdn_send_requested = Signal(int)
+    mdn_ignore_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -254,6 +262,31 @@ class MessageReader(QWidget):
         self.broken_banner.setWordWrap(True)
         self.broken_banner.hide()
 
+        # Read-receipt request (ECO.3.1.6), PER/ORG boxes whose policy is "ask".
+        self.mdn_banner = QFrame(self)
+        self.mdn_banner.setObjectName("mdnRequestBanner")
+        self.mdn_banner.setStyleSheet(
+            "QFrame#mdnRequestBanner { background: #e8f0fe; border-radius: 3px; }"
+            "QFrame#mdnRequestBanner QLabel { color: #0b2a5b; }"
+        )
+        self.mdn_label = QLabel(self.tr("L'expéditeur demande un accusé de lecture."),
+                                self.mdn_banner)
+        self.mdn_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.mdn_label.setWordWrap(True)
+        self.mdn_send_button = QPushButton(self.tr("Envoyer l'accusé"), self.mdn_banner)
+        self.mdn_send_button.setObjectName("mdnSendButton")
+        self.mdn_ignore_button = QPushButton(self.tr("Ignorer"), self.mdn_banner)
+        self.mdn_ignore_button.setObjectName("mdnIgnoreButton")
+        mdn_layout = QHBoxLayout(self.mdn_banner)
+        mdn_layout.setContentsMargins(6, 4, 6, 4)
+        mdn_layout.addWidget(self.mdn_label, 1)
+        mdn_layout.addWidget(self.mdn_send_button)
+        mdn_layout.addWidget(self.mdn_ignore_button)
+        self.mdn_send_button.clicked.connect(lambda: self._answer_mdn(send=True))
+        self.mdn_ignore_button.clicked.connect(lambda: self._answer_mdn(send=False))
+        self.mdn_request_id: int | None = None
+        self.mdn_banner.hide()
+
         self.body = SafeTextBrowser(self)
         self.body.setObjectName("readerBody")
         self.body.setAccessibleName(self.tr("Corps du message"))
@@ -263,6 +296,7 @@ class MessageReader(QWidget):
         layout.addWidget(self.header_frame)
         layout.addWidget(self.banner)
         layout.addWidget(self.broken_banner)
+        layout.addWidget(self.mdn_banner)
         layout.addWidget(self.body, 1)
         self.content: ReaderContent | None = None
         self.clear()
@@ -274,6 +308,7 @@ class MessageReader(QWidget):
         self.header_frame.hide()
         self.banner.hide()
         self.broken_banner.hide()
+        self.hide_mdn_request()
         self.body.policy.images = {}
         self.body.clear()
 
@@ -283,6 +318,7 @@ class MessageReader(QWidget):
 
     def show_content(self, content: ReaderContent) -> None:
         self.content = content
+        self.hide_mdn_request()  # another message: its own request, if any, is shown later
         subject = display_subject(content.subject) or self.tr("(sans objet)")
         values = {"from": content.sender, "to": content.to, "cc": content.cc,
                   "date": content.date, "subject": subject}
@@ -313,6 +349,26 @@ class MessageReader(QWidget):
         else:
             self.body.setPlainText(content.text)
         self.attachments_changed.emit(content.attachments)
+
+    def show_mdn_request(self, request_id: int) -> None:
+        """Ask the user whether to answer the shown message's read-receipt request."""
+        self.mdn_request_id = request_id
+        self.mdn_send_button.setEnabled(True)
+        self.mdn_ignore_button.setEnabled(True)
+        self.mdn_banner.show()
+
+    def hide_mdn_request(self) -> None:
+        self.mdn_request_id = None
+        self.mdn_banner.hide()
+
+    def _answer_mdn(self, *, send: bool) -> None:
+        request_id = self.mdn_request_id
+        if request_id is None:
+            return
+        # No second click while the answer is on its way; the window hides the banner when done.
+        self.mdn_send_button.setEnabled(False)
+        self.mdn_ignore_button.setEnabled(False)
+        (self.mdn_send_requested if send else self.mdn_ignore_requested).emit(request_id)
 
     def blocked_count(self) -> int:
         return 0 if self.content is None else len(self.content.blocked_resources)

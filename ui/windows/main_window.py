@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
     closed = Signal()  # after the window accepted to close; ``ui.main`` then closes the profile
     logout_requested = Signal()
     message_shown = Signal(int)  # the reader shows this message (store id)
+    mdn_request_shown = Signal(int)  # the reader asks about this read-receipt request (id)
+    mdn_answered = Signal(int)  # the user's answer to that request was recorded
     preview_opened = Signal(object)  # the PreviewFrame just opened
     composer_opened = Signal(object)  # the Composer just opened
     sync_done = Signal(str)  # an account's first pass finished (address)
@@ -288,6 +290,8 @@ class MainWindow(QMainWindow):
         self.attachment_bar = AttachmentBar(self)
         self.attachment_bar.hide()
         self.reader.attachments_changed.connect(self._on_attachments)
+        self.reader.mdn_send_requested.connect(self._send_mdn)
+        self.reader.mdn_ignore_requested.connect(self._decline_mdn)
         self.attachment_bar.preview_requested.connect(self.preview_attachment)
         self.attachment_bar.open_requested.connect(self.preview_attachment)
         self.attachment_bar.save_requested.connect(self.save_attachment)
@@ -703,6 +707,56 @@ class MainWindow(QMainWindow):
         self.reader_stack.setCurrentIndex(1)
         self.reply_action.setEnabled(True)
         self.message_shown.emit(message_id)
+        self._load_mdn_request(message_id)
+
+    # -- read receipts asked of us (ECO.3.1.6: the user's choice for PER/ORG, policy "ask") --
+    def _load_mdn_request(self, message_id: int) -> None:
+        assert self.profile is not None
+        receipts = self.profile.receipts
+
+        def shown(record: Any) -> None:
+            if record is not None and self._current_message == message_id:
+                self.reader.show_mdn_request(int(record.id))
+                self.mdn_request_shown.emit(int(record.id))
+
+        self._db(lambda: receipts.pending_for_message(message_id), shown)
+
+    def _send_mdn(self, request_id: int) -> None:
+        if self.profile is None:
+            return
+        receipts = self.profile.receipts
+
+        def queued(item_id: int | None) -> None:
+            if self.reader.mdn_request_id == request_id:
+                self.reader.hide_mdn_request()
+            if item_id is None:
+                self.status.showMessage(self.tr("L'accusé de lecture n'a pas pu être préparé."),
+                                        10_000)
+            else:
+                self.status.showMessage(self.tr("Accusé de lecture placé dans la boîte d'envoi."),
+                                        5_000)
+                self._after_queue(0.0)
+            self.mdn_answered.emit(request_id)
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(exc)
+            if self.reader.mdn_request_id == request_id:
+                self.reader.show_mdn_request(request_id)  # let the user try again
+            self.mdn_answered.emit(request_id)
+
+        self._db(lambda: receipts.send_pending(request_id), queued, failed)
+
+    def _decline_mdn(self, request_id: int) -> None:
+        if self.profile is None:
+            return
+        receipts = self.profile.receipts
+
+        def declined(_done: bool) -> None:
+            if self.reader.mdn_request_id == request_id:
+                self.reader.hide_mdn_request()
+            self.mdn_answered.emit(request_id)
+
+        self._db(lambda: receipts.decline(request_id), declined)
 
     def _on_attachments(self, attachments: Any) -> None:
         self._current_attachments = tuple(attachments)
