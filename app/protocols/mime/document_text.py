@@ -25,6 +25,9 @@ from app.domain.xdm import CDA_MIME_TYPE, PDF_MIME_TYPE
 from app.protocols.mime.parser import html_to_text, parse_message
 
 _log = logging.getLogger(__name__)
+# pypdf reports every oddity of a damaged PDF as a warning: one line per message of a mailbox
+# full of real-world PDFs. A PDF we cannot read is already recorded as such by the indexer.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _XML_TYPES = frozenset({"text/xml", "application/xml", CDA_MIME_TYPE, "application/hl7-cda+xml"})
