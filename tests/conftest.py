@@ -62,3 +62,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return any(item.nodeid.startswith(prefix) for prefix in _PRISTINE_FIRST)
 
     items.sort(key=lambda item: 0 if pristine(item) else 1)  # stable: keeps the rest's order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _garbage_collected_on_the_main_thread() -> Iterator[None]:
+    """As in the application (ui/gc_guard.py): no automatic collection, which could run on a
+    worker thread and delete Qt objects there; the main thread collects after every test."""
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    import gc
+
+    yield
+    gc.collect()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.errors import UserCancelled, UserFacingError
 from ui import i18n
+from ui.gc_guard import GuiThreadGarbageCollector
 
 if TYPE_CHECKING:
     from app.cli import GuiRequest
@@ -147,9 +148,11 @@ def run_gui(request: GuiRequest) -> int:
         app, request.lang)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadGarbageCollector(app)
     try:
         return loop.run_until_complete(
             run_window(request, app, lang_given=_lang_given(sys.argv)))
     finally:
+        collector.stop()
         asyncio.set_event_loop(None)
         loop.close()
