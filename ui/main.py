@@ -74,7 +74,10 @@ def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
     from app.store.outbox_store import SettingStore
     from app.store.settings_store import AppSettingsStore
 
-    profile = open_profile(request.profile_dir, key_file=request.key_file)
+    # "auto": a cleanly closed, recently checked store opens at once; its full check then runs
+    # in the background once the window is up (ADR 0002).
+    profile = open_profile(request.profile_dir, key_file=request.key_file,
+                           integrity_check="auto")
     try:
         accounts = profile.accounts.list()
         settings = AppSettingsStore(settings=SettingStore(database=profile.database),
@@ -123,6 +126,7 @@ async def run_window(request: GuiRequest, app: QApplication, *,
         closed: asyncio.Future[None] = loop.create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
         window.show()
+        profile.check_integrity_in_background()
         await closed
         return EXIT_OK
     finally:

@@ -1780,17 +1780,27 @@
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1325"/>
+        <location filename="../../ui/windows/main_window.py" line="1258"/>
+        <source>Estafette</source>
+        <translation>Estafette</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1259"/>
+        <source>Le magasin chiffré est endommagé.</source>
+        <translation>The encrypted store is damaged.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1332"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1326"/>
+        <location filename="../../ui/windows/main_window.py" line="1333"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1328"/>
+        <location filename="../../ui/windows/main_window.py" line="1335"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -2605,17 +2615,17 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../ui/main.py" line="40"/>
+        <location filename="../../ui/main.py" line="41"/>
         <source>Estafette — profil inaccessible</source>
         <translation>Estafette — profile unavailable</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="41"/>
+        <location filename="../../ui/main.py" line="42"/>
         <source>Le profil ne peut pas être ouvert.</source>
         <translation>The profile cannot be opened.</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="45"/>
+        <location filename="../../ui/main.py" line="46"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
         <translation>An unexpected error occurred. The details were written to the application log.</translation>
     </message>

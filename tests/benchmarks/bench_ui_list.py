@@ -82,8 +82,9 @@ def child(profile_dir: str, key_file: str, folder_id: int, scroll: bool) -> None
 
     imported = time.time()
     app = QApplication([])
-    # As ui.main opens it (integrity check included): that check is part of a real cold start.
-    profile = open_profile(Path(profile_dir), key_file=Path(key_file))
+    # As ui.main opens it: the "auto" integrity policy (a cleanly closed store's full check runs
+    # in the background after the first paint; after a crash it would run here, before it).
+    profile = open_profile(Path(profile_dir), key_file=Path(key_file), integrity_check="auto")
     opened = time.time()
     model = MessageListModel(source=MessageQueries(database=profile.database),
                              executor=profile.executors.db)

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.settings import AppSettings
 from app.errors import UserFacingError
-from app.events import Event, MessagesChanged, MessagesStored
+from app.events import Event, MessagesChanged, MessagesStored, StoreIntegrityChecked
 from app.services.outbox_service import OutboxItemQueued
 from ui.bridge import EventBridge
 from ui.dialogs import error_text
@@ -1253,6 +1253,13 @@ class MainWindow(QMainWindow):
                 self._load_patients()
         elif isinstance(event, OutboxItemQueued):
             self._count_outbox()
+        elif isinstance(event, StoreIntegrityChecked) and not event.ok:
+            # The background check of the encrypted store found damage: say so plainly, once.
+            box = QMessageBox(QMessageBox.Icon.Critical, self.tr("Estafette"),
+                              event.message or self.tr("Le magasin chiffré est endommagé."),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 
     def schedule_refresh(self) -> None:
         """New mail or changed flags: refresh the list and the counts (gathered: a sync pass
