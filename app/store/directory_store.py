@@ -10,9 +10,9 @@ Layout (migration 0006): two identical table sets ``directory_a_*`` and ``direct
    and again and triple the load time), merging repeated addresses through the ``address_key``
    UNIQUE constraint (``ON CONFLICT DO UPDATE``: the first row is kept, its empty fields are
    filled from later rows, other places of practice are appended to ``extra_*``),
-3. builds the two FTS indexes (every word; names alone) in bulk, in rowid order, each then merged
-   into one segment, the vocabulary of profession and specialty words, and the secondary
-   indexes,
+3. builds the two FTS indexes (every word; names alone) in bulk, in rowid order (no automatic
+   merges meanwhile), each then merged into one segment, the vocabulary of profession and
+   specialty words, and the secondary indexes,
 4. switches ``directory_state.active`` in **one** transaction, together with the import report,
 5. empties the previous set.
 
@@ -71,6 +71,9 @@ DEFAULT_TRANSACTION_ROWS = 100_000
 # in memory to keep the load fast. Bounded (negative = KiB), restored afterwards.
 _IMPORT_CACHE_KIB = 64 * 1024
 _FTS_BATCH_ROWS = 100_000
+_FTS_BUILD_HASH_BYTES = 64 * 1024 * 1024
+_FTS_AUTOMERGE_DEFAULT = 4  # FTS5's defaults
+_FTS_HASH_DEFAULT = 1024 * 1024
 # Above this many FTS matches, ranking is pointless (everything matches alike) and costs a score
 # per match: such a tier is returned in storage order instead.
 _RANK_CAP = 500
@@ -571,6 +574,20 @@ class DirectoryStore:
 
             return run
 
+        def configure(automerge: int, hashsize: int) -> Callable[[Connection], None]:
+            def run(conn: Connection) -> None:
+                for table in (t.fts, t.names):
+                    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', ?)",
+                                 (automerge,))
+                    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)",
+                                 (hashsize,))
+
+            return run
+
+        # The build ends with an 'optimize' (one segment): merges during the build would be
+        # wasted work, and a larger in-memory hash writes fewer, bigger segments. Both settings
+        # are stored in the FTS tables' config, hence restored to the defaults afterwards.
+        self._db.write(configure(0, _FTS_BUILD_HASH_BYTES))
         for start in range(0, last_id, _FTS_BATCH_ROWS):
             self._db.write(index_rows((start, start + _FTS_BATCH_ROWS)))
             self._db.write(index_names((start, start + _FTS_BATCH_ROWS)))
@@ -579,6 +596,7 @@ class DirectoryStore:
         # One segment: queries read one doclist per term instead of merging several.
         for table in (t.fts, t.names):
             self._db.write(_executor_of(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))
+        self._db.write(configure(_FTS_AUTOMERGE_DEFAULT, _FTS_HASH_DEFAULT))
         phases["fts_optimize"] = time.perf_counter() - t0
 
         def vocabulary(conn: Connection) -> None:

@@ -396,6 +396,14 @@ class ExtractionReader:
             # Damage in the compressed data, or a CRC mismatch at its end.
             raise self._damaged(str(exc)) from None
 
+    @staticmethod
+    def _drain(stream: IO[bytes]) -> None:
+        """Skip the rest of an over-long line, in bounded pieces."""
+        while True:
+            more = stream.readline(_READ_BUFFER)
+            if not more or more.endswith(b"\n"):
+                return
+
     def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         """(line number, bytes without EOL) — None for a line over the cap, drained unread."""
         number = 0
@@ -406,23 +414,10 @@ class ExtractionReader:
                 return
             number += 1
             if len(chunk) > limit and not chunk.endswith(b"\n"):
-                # Drain the rest of the over-long line in bounded pieces.
-                while True:
-                    more = stream.readline(_READ_BUFFER)
-                    if not more or more.endswith(b"\n"):
-                        break
+                self._drain(stream)
                 yield number, None
                 continue
             yield number, chunk.rstrip(b"\r\n")
-
-    def _decode(self, data: bytes, whole_file_cp1252: bool) -> str:
-        if whole_file_cp1252:
-            return data.decode("cp1252", errors="replace")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            self.report.recoded_lines += 1
-            return data.decode("cp1252", errors="replace")
 
     def _read(self, raw: IO[bytes]) -> Iterator[ExtractionRecord]:
         # zipfile hands out a BufferedIOBase whose readline(limit) is slow; a BufferedReader on top
@@ -432,7 +427,8 @@ class ExtractionReader:
         report = self.report
         header: list[str] | None = None
         cp1252 = False
-        for _number, data in lines:
+        number = 0  # line number of the header, then of each data line
+        for number, data in lines:  # noqa: B007 (number is used after the loop)
             if data is None:
                 raise ExtractionFormatError(
                     "La ligne d'en-tête de l'extraction est démesurément longue : ce n'est pas "
@@ -467,19 +463,38 @@ class ExtractionReader:
         add_bad = report.add_bad
         ascii_address = _ASCII_ADDRESS.match
         box_types = {t.value: t.value for t in DirectoryBoxType}
+        make = tuple.__new__  # the NamedTuple's own __new__ is a Python-level call per row
         record = ExtractionRecord
         derive_department = department_from_postcode
+        # When no field starts or ends with whitespace (what strip() removes), the 31 strip()
+        # calls are skipped. Every whitespace character but " " is unprintable (checked over all
+        # of Unicode), so a printable line needs stripping only around " ".
+        printable = str.isprintable
 
         recoded_before = report.recoded_lines
-        for number, data in lines:
-            if data is None:
+        # The data lines are read here rather than through _lines(): one generator step and one
+        # tuple less per row (same cap, same numbering).
+        limit = self.max_line_bytes
+        readline = stream.readline
+        while chunk := readline(limit + 1):
+            number += 1
+            if len(chunk) > limit and not chunk.endswith(b"\n"):
+                self._drain(stream)
                 report.rows_read += 1
                 add_bad(number, REASON_LINE_TOO_LONG, "")
                 continue
-            if not data.strip():
+            data = chunk.rstrip(b"\r\n")
+            if not data or data.isspace():
                 continue
             report.rows_read += 1
-            text = self._decode(data, cp1252)
+            if cp1252:
+                text = data.decode("cp1252", errors="replace")
+            else:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    report.recoded_lines += 1
+                    text = data.decode("cp1252", errors="replace")
             fields = text.split("|")
             if len(fields) != width:
                 # A trailing separator on data lines but not on the header is harmless.
@@ -493,7 +508,12 @@ class ExtractionReader:
              civility, family, given, _category, _category_label, profession_code, profession,
              specialty_code, specialty, _paperless, company, trade_name, l2, l3, l4_number,
              l4_number_ext, l4_street_type, l4_street, l5, l6, postcode, department,
-             _country) = map(strip, pick(fields))
+             _country) = (
+                pick(fields)
+                if printable(text) and "| " not in text and " |" not in text
+                and text[:1] != " " and text[-1:] != " "
+                else map(strip, pick(fields))
+            )
             if not address:
                 add_bad(number, REASON_EMPTY_ADDRESS, text)
                 continue
@@ -517,12 +537,12 @@ class ExtractionReader:
                 city = _city_from_l6(l6, postcode)
             report.imported += 1
             # Type 8 is RPPS, 0 ADELI (the national id repeats the type digit in front).
-            yield record(
+            yield make(record, (
                 address, box_type, civility, family, given, profession_code, profession,
                 specialty_code, specialty, company or trade_name, service, street, postcode, city,
                 department or derive_department(postcode),
                 pp_id if id_type == "8" or (not id_type and len(pp_id) == 11) else "",
-                pp_id if id_type == "0" else "", national, id_type, structure_id)
+                pp_id if id_type == "0" else "", national, id_type, structure_id))
         if report.recoded_lines > recoded_before and not cp1252:
             report.warnings.append(
                 f"{report.recoded_lines} ligne(s) n'étaient pas en UTF-8 et ont été lues comme "
