@@ -331,6 +331,7 @@ class ReceiptService:
             nil=PRODUCT_REFERENCE,
             automatic=automatic,
             original_headers=head.decode("ascii", "replace"),
+            original_message=raw,
         )
         data = build_mdn(request, message_id=mdn_id, date=datetime.now(UTC))
         try:

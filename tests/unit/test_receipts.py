@@ -132,3 +132,38 @@ def test_mdn_decision(kind: MailboxKind, policy: MdnPolicy, requested: bool, mat
     decision = mdn_decision(kind, policy, requested, return_path_matches=matches)
     assert (decision.send, decision.ask_user) == (send, ask)
     assert decision.reason
+
+
+def test_mdn_returns_the_original_message_with_its_attachments() -> None:
+    """ANS MDN profile (struct-msg-mdn): the original's attachments (IHE_XDM.ZIP, PDF) are given
+    back in the MDN — the whole original as a message/rfc822 third part, 8-bit text included."""
+    import email
+    from email import policy
+
+    original = (
+        "From: Service X <serviceX@ch-a.mssante.fr>\r\n"
+        "To: dpi@ch-b.mssante.fr\r\n"
+        "Subject: XDM/1.0/DDM+Compte rendu DUPONT Jean 01/02/1960\r\n"
+        "Message-ID: <orig.1@ch-a.mssante.fr>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b1"\r\n'
+        "\r\n"
+        "--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Compte rendu ci-joint, résultats normaux.\r\n"
+        "--b1\r\nContent-Type: application/zip; name=IHE_XDM.ZIP\r\n"
+        "Content-Disposition: attachment; filename=IHE_XDM.ZIP\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nUEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==\r\n"
+        "--b1--\r\n"
+    ).encode()
+    raw = build_mdn(_request(original_message=original), message_id="<mdn.3@b>", date=WHEN)
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    parsed = email.message_from_bytes(raw, policy=policy.compat32)
+    parts = parsed.get_payload()
+    assert [p.get_content_type() for p in parts] == [
+        "text/plain", "message/disposition-notification", "message/rfc822"]
+    returned = parts[2].get_payload()[0]
+    assert returned["Message-ID"] == "<orig.1@ch-a.mssante.fr>"
+    names = [p.get_filename() for p in returned.walk() if p.get_filename()]
+    assert names == ["IHE_XDM.ZIP"]
+    receipt = parse_receipt_bytes(raw)
+    assert receipt is not None and receipt.original_message_id == "<orig.1@ch-a.mssante.fr>"

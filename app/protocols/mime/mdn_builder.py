@@ -99,6 +99,9 @@ class MdnRequest:
     automatic: bool = True
     error: IntegrationError | None = None
     original_headers: str | None = None  # the original's header block, for text/rfc822-headers
+    # The whole original message: the ANS profile returns its content and attachments
+    # (IHE_XDM.ZIP, PDF) in the MDN, as a message/rfc822 third part; wins over original_headers.
+    original_message: bytes | None = None
 
 
 def _ascii(text: str) -> str:
@@ -198,7 +201,18 @@ def build_mdn(request: MdnRequest, *, message_id: str, date: datetime) -> bytes:
         *fields,
         "",
     ]
-    if request.original_headers:
+    returned: bytes = b""
+    if request.original_message is not None:
+        original_bytes = request.original_message.replace(b"\r\n", b"\n").rstrip(b"\n")
+        eight_bit = not original_bytes.isascii()
+        body += [
+            f"--{boundary}",
+            "Content-Type: message/rfc822",
+            f"Content-Transfer-Encoding: {'8bit' if eight_bit else '7bit'}",
+            "",
+        ]
+        returned = original_bytes.replace(b"\n", b"\r\n") + b"\r\n"
+    elif request.original_headers:
         original = request.original_headers.replace("\r\n", "\n").strip("\n")
         body += [
             f"--{boundary}",
@@ -207,6 +221,6 @@ def build_mdn(request: MdnRequest, *, message_id: str, date: datetime) -> bytes:
             original.encode("ascii", "replace").decode("ascii"),
             "",
         ]
-    body.append(f"--{boundary}--")
     text = "\n".join([*head, *body]) + "\n"
-    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
+    encoded = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
+    return encoded + returned + f"--{boundary}--\r\n".encode("ascii")
