@@ -207,14 +207,19 @@ def test_documents_of_two_patients_are_refused(
     assert "DURAND Marie" in composer.patient_label.text()
 
 
-def test_a_typed_subject_is_kept_and_plain_files_are_attached(
+def test_the_xdm_subject_replaces_a_typed_one_and_plain_files_are_attached(
         qtbot: QtBot, composer: Composer, tmp_path: Path) -> None:
+    """MSSANTE §6: with structured documents the subject is the XDM one — shown as it will be
+    sent, read-only while documents are attached, editable again once they are removed."""
     note = tmp_path / "note.txt"
     note.write_text("Bonjour", encoding="utf-8")
     composer.subject_edit.setText("Résultats de Mme Durand")
     composer.add_files([note, cda_file(tmp_path, 0, "cr.xml")])
     qtbot.waitUntil(lambda: composer.package is not None, timeout=WAIT_MS)
-    assert composer.subject_edit.text() == "Résultats de Mme Durand"
+    assert composer.package is not None
+    assert composer.subject_edit.text() == composer.package.subject
+    assert composer.subject_edit.text().startswith("XDM/1.0/DDM+")
+    assert composer.subject_edit.isReadOnly()
     assert [a.filename for a in composer.attachments()] == ["note.txt"]
     assert composer.attachment_list.count() == 2
     # Removing the CDA drops the package and the patient line.
@@ -224,6 +229,7 @@ def test_a_typed_subject_is_kept_and_plain_files_are_attached(
                     timeout=WAIT_MS)
     assert not composer.patient_label.isVisible()
     assert composer.attachment_list.count() == 1
+    assert not composer.subject_edit.isReadOnly() and composer.subject_edit.text() == ""
 
 
 def test_patient_recipient_gets_the_25_mb_warning(qtbot: QtBot, composer: Composer) -> None:

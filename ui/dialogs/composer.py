@@ -5,8 +5,8 @@
   text/plain, ECO.2.2.3), attachments by drag and drop or the Joindre button.
 * A file whose content is a CDA R2 document is not attached as is: the documents are packed as
   IHE XDM (ECO.2.1.x) — the patient read from the CDA header is shown once, a document about
-  another patient is refused with the packer's message, and an empty subject gets the ANS
-  ``XDM/1.0/DDM+…`` subject.
+  another patient is refused with the packer's message, and the subject becomes the ANS
+  ``XDM/1.0/DDM+…`` one (read-only while documents are attached: it is the subject sent).
 * Drafts are saved as the user types (about a second after the last change) into the encrypted
   store, off the UI thread; Échap closes and keeps the draft.
 * Envoyer (Ctrl+Entrée) queues the message in the outbox with the undo window and shows the undo
@@ -592,15 +592,17 @@ class Composer(QMainWindow):
             if self.subject_edit.text() == self._auto_subject and self._auto_subject:
                 self.subject_edit.clear()
             self._auto_subject = ""
+            self.subject_edit.setReadOnly(False)
             self.subject_edit.setToolTip("")
             return
         text = self.tr("Patient : {patient}").format(patient=patient_line(package))
         self.patient_label.show_message(text, "info")
         self.patient_label.setAccessibleDescription(text)
-        current = self.subject_edit.text().strip()
-        if not current or current == self._auto_subject:
-            self.subject_edit.setText(package.subject)
-            self._auto_subject = package.subject
+        # Receivers file structured documents by this subject (MSSANTE §6), and it is the one
+        # sent: show it as it will go, not editable while documents are attached.
+        self.subject_edit.setText(package.subject)
+        self._auto_subject = package.subject
+        self.subject_edit.setReadOnly(True)
         self.subject_edit.setToolTip(self.tr(
             "Objet des documents structurés (règle MSSanté) : {subject}").format(
                 subject=package.subject))
