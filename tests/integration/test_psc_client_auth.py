@@ -10,11 +10,9 @@ CA for someone else.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import ssl
-from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,63 +29,12 @@ from app.protocols.oidc.client import OidcClient, OidcSettings, TokenEndpointErr
 from app.protocols.oidc.client_auth import ClientAuth, PrivateKeyJwt, TlsClientAuth
 from app.services.auth_events import Approved, LoginFailed, WaitingForApproval
 from app.services.auth_service import AuthService
+from tests.integration.psc_helpers import Control, run
 from tests.sandbox import demo_world
 
 pytestmark = pytest.mark.sandbox
 
 T = TypeVar("T")
-
-
-def run(coro: Awaitable[T]) -> T:
-    async def wrapper() -> T:
-        return await coro
-
-    return asyncio.run(wrapper())
-
-
-# --- fixtures and helpers -------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def oidc(sandbox: dict[str, Any]) -> dict[str, Any]:
-    fragment: dict[str, Any] = sandbox["oidc"]
-    return fragment
-
-
-@pytest.fixture
-def control(sandbox: dict[str, Any], oidc: dict[str, Any]) -> Iterator[Control]:
-    with httpx.Client(verify=ssl.create_default_context(cafile=sandbox["ca_file"]),
-                      timeout=10) as http:
-        yield Control(http, oidc)
-
-
-class Control:
-    """The sandbox's control API playing the professional's phone or card."""
-
-    def __init__(self, http: httpx.Client, oidc: dict[str, Any]) -> None:
-        self.http = http
-        self.oidc = oidc
-
-    def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        url = f"{self.oidc['control_url']}{path}"
-        response = self.http.post(url, json=body) if body is not None else self.http.get(url)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def approve(self, sub: str, binding_code: str) -> dict[str, Any]:
-        requests = self.call(f"/ciba/requests?sub={sub}")["requests"]
-        mine = [r for r in requests if r["binding_message"] == binding_code]
-        assert mine, requests
-        request: dict[str, Any] = max(mine, key=lambda r: r["created_at"])
-        self.call(f"/ciba/requests/{request['auth_req_id']}/approve", {})
-        return request
-
-    def introspect(self, token: str) -> dict[str, Any]:
-        client = self.oidc["clients"]["dovecot"]
-        response = self.http.post(self.oidc["introspection_endpoint"], data={"token": token},
-                                  auth=(client["client_id"], client["client_secret"]))
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
 
 
 class Recorder:

@@ -12,7 +12,7 @@ import logging
 import re
 import ssl
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -45,68 +45,12 @@ from app.services.auth_events import (
     WaitingForApproval,
 )
 from app.services.auth_service import AuthService, PscSession
+from tests.integration.psc_helpers import Control, run
 from tests.sandbox import demo_world
 
 pytestmark = pytest.mark.sandbox
 
 T = TypeVar("T")
-
-
-def run(coro: Awaitable[T]) -> T:
-    async def wrapper() -> T:
-        return await coro
-
-    return asyncio.run(wrapper())
-
-
-# --- fixtures and sandbox helpers ---------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def oidc(sandbox: dict[str, Any]) -> dict[str, Any]:
-    fragment: dict[str, Any] = sandbox["oidc"]
-    return fragment
-
-
-@pytest.fixture
-def control(sandbox: dict[str, Any], oidc: dict[str, Any]) -> Iterator[Control]:
-    with httpx.Client(verify=ssl.create_default_context(cafile=sandbox["ca_file"]),
-                      timeout=10) as http:
-        yield Control(http, oidc)
-
-
-class Control:
-    """The sandbox's control API: the professional's phone or card, token lifetimes."""
-
-    def __init__(self, http: httpx.Client, oidc: dict[str, Any]) -> None:
-        self.http = http
-        self.oidc = oidc
-
-    def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        url = f"{self.oidc['control_url']}{path}"
-        response = self.http.post(url, json=body) if body is not None else self.http.get(url)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def pending(self, sub: str, binding_code: str) -> dict[str, Any]:
-        requests = self.call(f"/ciba/requests?sub={sub}")["requests"]
-        mine = [r for r in requests if r["binding_message"] == binding_code]
-        assert mine, requests
-        # Two random codes may collide with a leftover request: the newest is this client's.
-        request: dict[str, Any] = max(mine, key=lambda r: r["created_at"])
-        return request
-
-    def act(self, sub: str, binding_code: str, action: str) -> dict[str, Any]:
-        request = self.pending(sub, binding_code)
-        self.call(f"/ciba/requests/{request['auth_req_id']}/{action}", {})
-        return request
-
-    def introspect(self, token: str) -> dict[str, Any]:
-        client = self.oidc["clients"]["dovecot"]
-        response = self.http.post(self.oidc["introspection_endpoint"], data={"token": token},
-                                  auth=(client["client_id"], client["client_secret"]))
-        assert response.status_code == 200
-        result: dict[str, Any] = response.json()
-        return result
 
 
 def ciba_settings(sandbox: dict[str, Any], oidc: dict[str, Any]) -> OidcSettings:
