@@ -67,6 +67,7 @@ from app.protocols.imap.connection import (
     ImapProtocolError,
     ListedFolder,
     Quota,
+    SelectedFolder,
 )
 from app.protocols.mime.index_text import extract, parse_header_block
 from app.services.audit_service import AuditService, failure_from_exception
@@ -650,13 +651,7 @@ class SyncEngine:
         new = sorted(server_uids - set(local), reverse=True)
         token.check()
         self._fetch_headers(conn, account, folder, new, token, report)
-        self._store.set_folder_state(
-            folder.id,
-            uidvalidity=sel.uidvalidity,
-            uidnext=sel.uidnext,
-            highestmodseq=sel.highestmodseq,
-            sync_state="headers",
-        )
+        self._headers_synced(folder, sel)
 
     def _qresync_headers(
         self,
@@ -707,13 +702,7 @@ class SyncEngine:
             return False
         token.check()
         self._fetch_headers(conn, account, folder, new, token, report)
-        self._store.set_folder_state(
-            folder.id,
-            uidvalidity=sel.uidvalidity,
-            uidnext=sel.uidnext,
-            highestmodseq=sel.highestmodseq,
-            sync_state="headers",
-        )
+        self._headers_synced(folder, sel)
         return True
 
     def _remove(self, account: Account, folder: FolderState, uids: Sequence[int],
@@ -733,6 +722,16 @@ class SyncEngine:
         if changed:
             self._events.publish(MessagesChanged(account.address, folder.name,
                                                  changed_ids=tuple(changed)))
+
+    def _headers_synced(self, folder: FolderState, sel: SelectedFolder) -> None:
+        """Record the server state the folder's headers are now in step with."""
+        self._store.set_folder_state(
+            folder.id,
+            uidvalidity=sel.uidvalidity,
+            uidnext=sel.uidnext,
+            highestmodseq=sel.highestmodseq,
+            sync_state="headers",
+        )
 
     def _sync_flags(
         self,
