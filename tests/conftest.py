@@ -83,3 +83,23 @@ def _collect_after_each_test() -> Iterator[None]:
 
     yield
     gc.collect()
+
+
+# PySide6 may crash while the interpreter tears Qt's objects down at exit ("shared QObject was
+# deleted directly", then SIGSEGV) — after every test has passed and the summary is printed. The
+# results are final by then: leave with pytest's own status instead of running that teardown.
+_SESSION_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _SESSION_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import sys
+
+    if _SESSION_STATUS and "PySide6.QtCore" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_SESSION_STATUS[-1])

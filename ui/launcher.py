@@ -7,6 +7,7 @@ scripts) never load Qt nor need a display.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,12 @@ if TYPE_CHECKING:
 def _run_gui(request: GuiRequest) -> int:
     from ui.main import run_gui  # deferred on purpose: loads PySide6
 
-    return run_gui(request)
+    code = run_gui(request)
+    # The profile is closed and every window gone: skip the interpreter's teardown of Qt's
+    # objects, which PySide6 can crash in ("shared QObject was deleted directly").
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main() -> int:
