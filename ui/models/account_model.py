@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
+
+from ui.models.two_level_tree import TwoLevelTreeModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -107,7 +108,7 @@ def subtitle(row: AccountRow) -> str:
     return row.display_name
 
 
-class AccountModel(QAbstractItemModel):
+class AccountModel(TwoLevelTreeModel):
     """Two-level tree: accounts (top level), each with the panes Professionnels and Patients.
 
     Index identity: top-level indexes carry internal id 0; a pane carries its account's row + 1, so
@@ -135,26 +136,11 @@ class AccountModel(QAbstractItemModel):
         return QModelIndex()
 
     # -- structure ---------------------------------------------------------------------------
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        if parent.internalId() == 0:  # children of an account: its panes
-            return self.createIndex(row, column, parent.row() + 1)
-        return QModelIndex()
+    def _top_count(self) -> int:
+        return len(self._rows)
 
-    def parent(self, child: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not child.isValid() or child.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(child.internalId() - 1, 0, 0)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self._rows)
-        if parent.column() == 0 and parent.internalId() == 0:
-            return len(PANES)
-        return 0
+    def _child_count(self, top_row: int) -> int:
+        return len(PANES)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 1

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -24,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.domain.conversation import BLOCK_TEXT, Conversation, ConversationState
+from ui.models.two_level_tree import TwoLevelTreeModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -134,7 +134,7 @@ def format_ins(ins: str) -> str:
             f"{ins[13:15]}")
 
 
-class ConversationModel(QAbstractItemModel):
+class ConversationModel(TwoLevelTreeModel):
     """Patients (top level), each with its conversations. Top-level indexes carry internal id 0,
     a conversation its patient's row + 1."""
 
@@ -161,26 +161,11 @@ class ConversationModel(QAbstractItemModel):
         return self._rows[index.internalId() - 1]
 
     # -- structure -------------------------------------------------------------------------------
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        if parent.internalId() == 0:
-            return self.createIndex(row, column, parent.row() + 1)
-        return QModelIndex()
+    def _top_count(self) -> int:
+        return len(self._rows)
 
-    def parent(self, child: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not child.isValid() or child.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(child.internalId() - 1, 0, 0)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self._rows)
-        if parent.column() == 0 and parent.internalId() == 0:
-            return len(self._rows[parent.row()].conversations)
-        return 0
+    def _child_count(self, top_row: int) -> int:
+        return len(self._rows[top_row].conversations)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return len(Column)
