@@ -239,6 +239,20 @@ class _Ids:
         return f"2.25.{uuid.uuid5(_ID_NAMESPACE, f'{self._seed}/{key}').int}"
 
 
+def _classification_element(
+    parent: etree._Element, ids: _Ids, key: str, scheme: str, classified: str, node: str
+) -> etree._Element:
+    return etree.SubElement(
+        parent,
+        _rim("Classification"),
+        id=ids.uuid(key),
+        objectType=CLASSIFICATION_TYPE,
+        classificationScheme=scheme,
+        classifiedObject=classified,
+        nodeRepresentation=node,
+    )
+
+
 def _classification(
     parent: etree._Element,
     ids: _Ids,
@@ -247,15 +261,7 @@ def _classification(
     classified: str,
     code: XdsCode,
 ) -> None:
-    element = etree.SubElement(
-        parent,
-        _rim("Classification"),
-        id=ids.uuid(key),
-        objectType=CLASSIFICATION_TYPE,
-        classificationScheme=scheme,
-        classifiedObject=classified,
-        nodeRepresentation=code.code,
-    )
+    element = _classification_element(parent, ids, key, scheme, classified, code.code)
     _slot(element, "codingScheme", [code.scheme or ""])
     _name(element, code.display_name or code.code)
 
@@ -263,15 +269,8 @@ def _classification(
 def _author_classification(
     parent: etree._Element, ids: _Ids, key: str, scheme: str, classified: str, author: XdsAuthor
 ) -> None:
-    element = etree.SubElement(
-        parent,
-        _rim("Classification"),
-        id=ids.uuid(key),
-        objectType=CLASSIFICATION_TYPE,
-        classificationScheme=scheme,
-        classifiedObject=classified,
-        nodeRepresentation="",
-    )
+    # An author classification carries slots only: its node representation is empty.
+    element = _classification_element(parent, ids, key, scheme, classified, "")
     if author.person:
         _slot(element, "authorPerson", [author.person])
     if author.institutions:
