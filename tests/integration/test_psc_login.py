@@ -199,38 +199,31 @@ def test_ciba_approved_opens_a_session(sandbox: dict[str, Any], oidc: dict[str, 
     assert session.claims["SubjectNameID"] == demo_world.DR_MARTIN.national_id
 
 
-def test_ciba_refused(sandbox: dict[str, Any], oidc: dict[str, Any], control: Control) -> None:
+@pytest.mark.parametrize(
+    ("person", "action", "error", "event", "word"),
+    [
+        (demo_world.DR_BERNARD, "refuse", LoginRefusedError, Refused, "refusée"),
+        (demo_world.NURSE_PETIT, "expire", LoginExpiredError, Expired, "expiré"),
+    ],
+    ids=["refused", "expired"],
+)
+def test_ciba_refused_or_expired(sandbox: dict[str, Any], oidc: dict[str, Any],
+                                 control: Control, person: demo_world.Person, action: str,
+                                 error: type[Exception], event: type[Any], word: str) -> None:
     recorder = Recorder()
-    approve_on_request(recorder, control, demo_world.DR_BERNARD.login, action="refuse")
+    approve_on_request(recorder, control, person.login, action=action)
 
     async def scenario() -> None:
         service = AuthService(ciba_settings(sandbox, oidc), publish=recorder)
         try:
-            with pytest.raises(LoginRefusedError):
-                await service.login_ciba(demo_world.DR_BERNARD.national_id)
+            with pytest.raises(error):
+                await service.login_ciba(person.national_id)
         finally:
             await service.aclose()
 
     run(scenario())
-    assert [type(e) for e in recorder.events] == [WaitingForApproval, Refused]
-    assert "refusée" in recorder.of(Refused)[0].reason
-
-
-def test_ciba_expired(sandbox: dict[str, Any], oidc: dict[str, Any], control: Control) -> None:
-    recorder = Recorder()
-    approve_on_request(recorder, control, demo_world.NURSE_PETIT.login, action="expire")
-
-    async def scenario() -> None:
-        service = AuthService(ciba_settings(sandbox, oidc), publish=recorder)
-        try:
-            with pytest.raises(LoginExpiredError):
-                await service.login_ciba(demo_world.NURSE_PETIT.national_id)
-        finally:
-            await service.aclose()
-
-    run(scenario())
-    assert [type(e) for e in recorder.events] == [WaitingForApproval, Expired]
-    assert "expiré" in recorder.of(Expired)[0].reason
+    assert [type(e) for e in recorder.events] == [WaitingForApproval, event]
+    assert word in recorder.of(event)[0].reason
 
 
 def test_ciba_slow_down_adds_five_seconds(sandbox: dict[str, Any], oidc: dict[str, Any],
