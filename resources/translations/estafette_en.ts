@@ -4,47 +4,47 @@
 <context>
     <name>AccountModel</name>
     <message>
-        <location filename="../../ui/models/account_model.py" line="89"/>
+        <location filename="../../ui/models/account_model.py" line="90"/>
         <source>boîte personnelle</source>
         <translation>personal mailbox</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="90"/>
+        <location filename="../../ui/models/account_model.py" line="91"/>
         <source>boîte organisationnelle</source>
         <translation>organisational mailbox</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="91"/>
+        <location filename="../../ui/models/account_model.py" line="92"/>
         <source>boîte applicative</source>
         <translation>application mailbox</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="98"/>
+        <location filename="../../ui/models/account_model.py" line="99"/>
         <source>Professionnels</source>
         <translation>Professionals</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="99"/>
+        <location filename="../../ui/models/account_model.py" line="100"/>
         <source>Patients</source>
         <translation>Patients</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="105"/>
+        <location filename="../../ui/models/account_model.py" line="106"/>
         <source>ouverte par {login}</source>
         <translation>opened by {login}</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="173"/>
+        <location filename="../../ui/models/account_model.py" line="159"/>
         <source>Comptes</source>
         <translation>Accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="219"/>
+        <location filename="../../ui/models/account_model.py" line="205"/>
         <source>Échanges avec les professionnels de santé</source>
         <translation>Exchanges with health professionals</translation>
     </message>
     <message>
-        <location filename="../../ui/models/account_model.py" line="221"/>
+        <location filename="../../ui/models/account_model.py" line="207"/>
         <source>Échanges avec les patients (messagerie de Mon espace santé)</source>
         <translation>Exchanges with patients (Mon espace santé messaging)</translation>
     </message>
@@ -558,38 +558,38 @@
 <context>
     <name>CdaPreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="138"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="139"/>
         <source>Aperçu du document médical</source>
         <translation>Medical document preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="144"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="145"/>
         <source>Version structurée du document</source>
         <translation>Structured version of the document</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="154"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="155"/>
         <source>Avertissements</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="161"/>
         <location filename="../../ui/widgets/preview/cda_preview.py" line="162"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="163"/>
         <source>Classer dans le dossier patient</source>
         <translation>File in patient record</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="164"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="165"/>
         <source>Enregistrer sous…</source>
         <translation>Save As…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="198"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="199"/>
         <source>Document PDF</source>
         <translation>PDF document</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/cda_preview.py" line="199"/>
+        <location filename="../../ui/widgets/preview/cda_preview.py" line="200"/>
         <source>Version structurée</source>
         <translation>Structured version</translation>
     </message>
@@ -633,291 +633,291 @@
         <translation>{name} — no qualified INS</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="298"/>
+        <location filename="../../ui/dialogs/composer.py" line="301"/>
         <source>Nouveau message</source>
         <translation>New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="315"/>
+        <location filename="../../ui/dialogs/composer.py" line="318"/>
         <source>Rédaction</source>
         <translation>Compose</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="320"/>
+        <location filename="../../ui/dialogs/composer.py" line="323"/>
         <source>&amp;Envoyer</source>
         <translation>&amp;Send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="322"/>
+        <location filename="../../ui/dialogs/composer.py" line="325"/>
         <source>Envoyer le message (Ctrl+Entrée)</source>
         <translation>Send the message (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="324"/>
+        <location filename="../../ui/dialogs/composer.py" line="327"/>
         <source>&amp;Joindre…</source>
         <translation>&amp;Attach…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="326"/>
+        <location filename="../../ui/dialogs/composer.py" line="329"/>
         <source>Joindre des fichiers ou des documents CDA</source>
         <translation>Attach files or CDA documents</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="328"/>
+        <location filename="../../ui/dialogs/composer.py" line="331"/>
         <source>&amp;Annuaire…</source>
         <translation>&amp;Directory…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="330"/>
+        <location filename="../../ui/dialogs/composer.py" line="333"/>
         <source>Chercher des destinataires dans l&apos;annuaire</source>
         <translation>Find recipients in the directory</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="346"/>
+        <location filename="../../ui/dialogs/composer.py" line="349"/>
         <source>Expéditeur</source>
         <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="348"/>
+        <location filename="../../ui/dialogs/composer.py" line="351"/>
         <source>Chargement des comptes…</source>
         <translation>Loading accounts…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="351"/>
+        <location filename="../../ui/dialogs/composer.py" line="354"/>
         <source>Destinataires (À)</source>
         <translation>Recipients (To)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="356"/>
+        <location filename="../../ui/dialogs/composer.py" line="359"/>
         <source>Destinataires en copie (Cc)</source>
         <translation>Copy recipients (Cc)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="361"/>
+        <location filename="../../ui/dialogs/composer.py" line="364"/>
         <source>Objet</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="363"/>
+        <location filename="../../ui/dialogs/composer.py" line="366"/>
         <source>&amp;De :</source>
         <translation>&amp;From:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="363"/>
+        <location filename="../../ui/dialogs/composer.py" line="366"/>
         <source>&amp;À :</source>
         <translation>&amp;To:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="364"/>
+        <location filename="../../ui/dialogs/composer.py" line="367"/>
         <source>C&amp;c :</source>
         <translation>C&amp;c:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="365"/>
+        <location filename="../../ui/dialogs/composer.py" line="368"/>
         <source>&amp;Objet :</source>
         <translation>&amp;Subject:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="372"/>
+        <location filename="../../ui/dialogs/composer.py" line="375"/>
         <source>Patient des documents structurés</source>
         <translation>Patient of the structured documents</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="374"/>
+        <location filename="../../ui/dialogs/composer.py" line="377"/>
         <source>Taille du message</source>
         <translation>Message size</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="376"/>
+        <location filename="../../ui/dialogs/composer.py" line="379"/>
         <source>Erreur d&apos;envoi</source>
         <translation>Sending error</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="382"/>
+        <location filename="../../ui/dialogs/composer.py" line="385"/>
         <source>Corps du message</source>
         <translation>Message body</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="384"/>
+        <location filename="../../ui/dialogs/composer.py" line="387"/>
         <source>Écrivez votre message ici.</source>
         <translation>Write your message here.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="391"/>
-        <location filename="../../ui/dialogs/composer.py" line="408"/>
-        <location filename="../../ui/dialogs/composer.py" line="625"/>
+        <location filename="../../ui/dialogs/composer.py" line="394"/>
+        <location filename="../../ui/dialogs/composer.py" line="411"/>
+        <location filename="../../ui/dialogs/composer.py" line="630"/>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="393"/>
+        <location filename="../../ui/dialogs/composer.py" line="396"/>
         <source>Jo&amp;indre…</source>
         <translation>Att&amp;ach…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="395"/>
-        <location filename="../../ui/dialogs/composer.py" line="521"/>
+        <location filename="../../ui/dialogs/composer.py" line="398"/>
+        <location filename="../../ui/dialogs/composer.py" line="524"/>
         <source>Joindre des fichiers</source>
         <translation>Attach files</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="397"/>
+        <location filename="../../ui/dialogs/composer.py" line="400"/>
         <source>&amp;Retirer</source>
         <translation>&amp;Remove</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="399"/>
+        <location filename="../../ui/dialogs/composer.py" line="402"/>
         <source>Retirer la pièce jointe choisie</source>
         <translation>Remove the selected attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="432"/>
+        <location filename="../../ui/dialogs/composer.py" line="435"/>
         <source>Demander un accusé de &amp;lecture</source>
         <translation>Request a &amp;read receipt</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="434"/>
+        <location filename="../../ui/dialogs/composer.py" line="437"/>
         <source>Demander un accusé de lecture</source>
         <translation>Request a read receipt</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="438"/>
-        <location filename="../../ui/dialogs/composer.py" line="895"/>
+        <location filename="../../ui/dialogs/composer.py" line="441"/>
+        <location filename="../../ui/dialogs/composer.py" line="931"/>
         <source>Envoyer</source>
         <translation>Send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="440"/>
+        <location filename="../../ui/dialogs/composer.py" line="443"/>
         <source>Envoyer le message</source>
         <translation>Send the message</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="441"/>
+        <location filename="../../ui/dialogs/composer.py" line="444"/>
         <source>Ctrl+Entrée</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="490"/>
+        <location filename="../../ui/dialogs/composer.py" line="493"/>
         <source>{address} (sans nom d&apos;expéditeur)</source>
         <translation>{address} (no sender name)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="494"/>
+        <location filename="../../ui/dialogs/composer.py" line="497"/>
         <source>Aucun compte configuré</source>
         <translation>No account configured</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="503"/>
+        <location filename="../../ui/dialogs/composer.py" line="506"/>
         <source>Les comptes n&apos;ont pas pu être lus.</source>
         <translation>The accounts could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="540"/>
+        <location filename="../../ui/dialogs/composer.py" line="543"/>
         <source>Lecture des fichiers…</source>
         <translation>Reading files…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="557"/>
+        <location filename="../../ui/dialogs/composer.py" line="560"/>
         <source>Les fichiers n&apos;ont pas pu être joints.</source>
         <translation>The files could not be attached.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="597"/>
+        <location filename="../../ui/dialogs/composer.py" line="601"/>
         <source>Patient : {patient}</source>
         <translation>Patient: {patient}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="605"/>
+        <location filename="../../ui/dialogs/composer.py" line="610"/>
         <source>Objet des documents structurés (règle MSSanté) : {subject}</source>
         <translation>Subject for structured documents (MSSanté rule): {subject}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="611"/>
+        <location filename="../../ui/dialogs/composer.py" line="616"/>
         <source>{name} — document CDA : {title} ({size})</source>
         <translation>{name} — CDA document: {title} ({size})</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="616"/>
+        <location filename="../../ui/dialogs/composer.py" line="621"/>
         <source>Envoyé dans le paquet IHE_XDM.ZIP avec son rendu PDF</source>
         <translation>Sent in the IHE_XDM.ZIP package with its PDF rendering</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="624"/>
+        <location filename="../../ui/dialogs/composer.py" line="629"/>
         <source>Pièces jointes ({count})</source>
         <translation>Attachments ({count})</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="626"/>
+        <location filename="../../ui/dialogs/composer.py" line="631"/>
         <source>Glissez des fichiers ici pour les joindre. Les documents CDA sont regroupés en un paquet IHE XDM.</source>
         <translation>Drop files here to attach them. CDA documents are grouped into an IHE XDM package.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="683"/>
+        <location filename="../../ui/dialogs/composer.py" line="713"/>
         <source>Envoi impossible : un destinataire est bloqué par la liste blanche MSSanté. Retirez-le pour envoyer.</source>
         <translation>Cannot send: a recipient is blocked by the MSSanté whitelist. Remove it to send.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="686"/>
+        <location filename="../../ui/dialogs/composer.py" line="716"/>
         <source>Envoi impossible : {count} destinataires sont bloqués par la liste blanche MSSanté. Retirez-les pour envoyer.</source>
         <translation>Cannot send: {count} recipients are blocked by the MSSanté whitelist. Remove them to send.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="700"/>
+        <location filename="../../ui/dialogs/composer.py" line="730"/>
         <source>Un patient est destinataire : la messagerie de Mon espace santé refuse les messages de plus de 25 Mo, et celui-ci en ferait environ {size}. Retirez ou allégez des pièces jointes.</source>
         <translation>A patient is a recipient: Mon espace santé messaging refuses messages over 25 MB, and this one would be about {size}. Remove attachments or make them smaller.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="705"/>
+        <location filename="../../ui/dialogs/composer.py" line="735"/>
         <source>Un patient est destinataire : le message ne doit pas dépasser 25 Mo (environ {size} actuellement).</source>
         <translation>A patient is a recipient: the message must not exceed 25 MB (about {size} now).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="779"/>
+        <location filename="../../ui/dialogs/composer.py" line="811"/>
         <source>Brouillon enregistré à {time}</source>
         <translation>Draft saved at {time}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="789"/>
+        <location filename="../../ui/dialogs/composer.py" line="821"/>
         <source>Le brouillon n&apos;a pas pu être enregistré.</source>
         <translation>The draft could not be saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="882"/>
+        <location filename="../../ui/dialogs/composer.py" line="918"/>
         <source>Choisissez le compte expéditeur.</source>
         <translation>Choose the sending account.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="884"/>
+        <location filename="../../ui/dialogs/composer.py" line="920"/>
         <source>Ajoutez au moins un destinataire.</source>
         <translation>Add at least one recipient.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="888"/>
+        <location filename="../../ui/dialogs/composer.py" line="924"/>
         <source>Les pièces jointes sont encore en cours de lecture ; réessayez dans un instant.</source>
         <translation>The attachments are still being read; try again in a moment.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="895"/>
+        <location filename="../../ui/dialogs/composer.py" line="931"/>
         <source>Envoi…</source>
         <translation>Sending…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="920"/>
+        <location filename="../../ui/dialogs/composer.py" line="956"/>
         <source>Le message n&apos;a pas pu être mis en boîte d&apos;envoi. Les détails ont été écrits dans le journal.</source>
         <translation>The message could not be placed in the Outbox. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="936"/>
+        <location filename="../../ui/dialogs/composer.py" line="972"/>
         <source>Envoi annulé : le message est revenu en rédaction.</source>
         <translation>Sending cancelled: the message is back in the composer.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="945"/>
+        <location filename="../../ui/dialogs/composer.py" line="981"/>
         <source>Trop tard : le message est déjà parti.</source>
         <translation>Too late: the message has already been sent.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/composer.py" line="950"/>
+        <location filename="../../ui/dialogs/composer.py" line="986"/>
         <source>L&apos;envoi n&apos;a pas pu être annulé.</source>
         <translation>Sending could not be cancelled.</translation>
     </message>
@@ -940,57 +940,57 @@
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="199"/>
+        <location filename="../../ui/models/conversation_model.py" line="184"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="200"/>
+        <location filename="../../ui/models/conversation_model.py" line="185"/>
         <source>INS</source>
         <translation>INS</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="201"/>
+        <location filename="../../ui/models/conversation_model.py" line="186"/>
         <source>Conversation</source>
         <translation>Conversation</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="225"/>
+        <location filename="../../ui/models/conversation_model.py" line="210"/>
         <source>Patient (nom inconnu)</source>
         <translation>Patient (name unknown)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="230"/>
+        <location filename="../../ui/models/conversation_model.py" line="215"/>
         <source>{count} ouverte(s)</source>
         <translation>{count} open</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="231"/>
+        <location filename="../../ui/models/conversation_model.py" line="216"/>
         <source>aucune ouverte</source>
         <translation>none open</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="235"/>
+        <location filename="../../ui/models/conversation_model.py" line="220"/>
         <source>{name}, INS {ins}, {address}</source>
         <translation>{name}, INS {ins}, {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="236"/>
+        <location filename="../../ui/models/conversation_model.py" line="221"/>
         <source>nom inconnu</source>
         <translation>name unknown</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="256"/>
+        <location filename="../../ui/models/conversation_model.py" line="241"/>
         <source>1 message</source>
         <translation>1 message</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="257"/>
+        <location filename="../../ui/models/conversation_model.py" line="242"/>
         <source>{count} messages</source>
         <translation>{count} messages</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="263"/>
+        <location filename="../../ui/models/conversation_model.py" line="248"/>
         <source>Bloquée : {reason}</source>
         <translation>Blocked: {reason}</translation>
     </message>
@@ -1219,62 +1219,77 @@
 <context>
     <name>FolderModel</name>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="52"/>
+        <location filename="../../ui/models/folder_model.py" line="59"/>
         <source>Boîte de réception</source>
         <translation>Inbox</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="54"/>
+        <location filename="../../ui/models/folder_model.py" line="61"/>
         <source>Brouillons</source>
         <translation>Drafts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="55"/>
+        <location filename="../../ui/models/folder_model.py" line="62"/>
         <source>Envoyés</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="56"/>
+        <location filename="../../ui/models/folder_model.py" line="63"/>
         <source>Archives</source>
         <translation>Archives</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="57"/>
+        <location filename="../../ui/models/folder_model.py" line="64"/>
         <source>Indésirables</source>
         <translation>Junk</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="58"/>
+        <location filename="../../ui/models/folder_model.py" line="65"/>
         <source>Corbeille</source>
         <translation>Trash</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="210"/>
+        <location filename="../../ui/models/folder_model.py" line="173"/>
+        <source>Boîte organisationnelle (ORG) {address}, partagée avec vous</source>
+        <translation>Organisational mailbox (ORG) {address}, shared with you</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="183"/>
+        <source>Dossiers personnels</source>
+        <translation>Personal folders</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="184"/>
+        <source>Vos dossiers personnels ({login})</source>
+        <translation>Your personal folders ({login})</translation>
+    </message>
+    <message>
+        <location filename="../../ui/models/folder_model.py" line="344"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="226"/>
+        <location filename="../../ui/models/folder_model.py" line="362"/>
         <source>aucun non lu</source>
         <translation>no unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="228"/>
+        <location filename="../../ui/models/folder_model.py" line="364"/>
         <source>1 non lu</source>
         <translation>1 unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="230"/>
+        <location filename="../../ui/models/folder_model.py" line="366"/>
         <source>{count} non lus</source>
         <translation>{count} unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="232"/>
+        <location filename="../../ui/models/folder_model.py" line="368"/>
         <source>1 message</source>
         <translation>1 message</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="234"/>
+        <location filename="../../ui/models/folder_model.py" line="370"/>
         <source>{count} messages</source>
         <translation>{count} messages</translation>
     </message>
@@ -1282,7 +1297,7 @@
 <context>
     <name>ImagePreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/image_preview.py" line="47"/>
+        <location filename="../../ui/widgets/preview/image_preview.py" line="48"/>
         <source>Aperçu de l&apos;image</source>
         <translation>Image preview</translation>
     </message>
@@ -1550,257 +1565,332 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="221"/>
+        <location filename="../../ui/windows/main_window.py" line="223"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="248"/>
+        <location filename="../../ui/windows/main_window.py" line="250"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="250"/>
+        <location filename="../../ui/windows/main_window.py" line="252"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="262"/>
+        <location filename="../../ui/windows/main_window.py" line="264"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="283"/>
+        <location filename="../../ui/windows/main_window.py" line="285"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="285"/>
+        <location filename="../../ui/windows/main_window.py" line="287"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="382"/>
+        <location filename="../../ui/windows/main_window.py" line="399"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="383"/>
+        <location filename="../../ui/windows/main_window.py" line="400"/>
         <source>&amp;Nouveau message</source>
         <translation>&amp;New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="384"/>
+        <location filename="../../ui/windows/main_window.py" line="401"/>
         <source>Ctrl+N</source>
         <translation>Ctrl+N</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="386"/>
+        <location filename="../../ui/windows/main_window.py" line="403"/>
         <source>Nouveau message &amp;patient…</source>
         <translation>New &amp;Patient Message…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="389"/>
+        <location filename="../../ui/windows/main_window.py" line="406"/>
         <source>&amp;Ajouter un compte…</source>
         <translation>&amp;Add Account…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="392"/>
+        <location filename="../../ui/windows/main_window.py" line="409"/>
         <source>&amp;Synchroniser</source>
         <translation>S&amp;ynchronise</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="393"/>
+        <location filename="../../ui/windows/main_window.py" line="410"/>
         <source>F5</source>
         <translation>F5</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="395"/>
+        <location filename="../../ui/windows/main_window.py" line="412"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="396"/>
+        <location filename="../../ui/windows/main_window.py" line="413"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="412"/>
+        <location filename="../../ui/windows/main_window.py" line="416"/>
+        <source>&amp;Imprimer…</source>
+        <translation>&amp;Print…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="419"/>
+        <source>Imprimer le message, ou le document de l&apos;aperçu quand il a le focus (Ctrl+P)</source>
+        <translation>Print the message, or the previewed document when it has the focus (Ctrl+P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="436"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="413"/>
+        <location filename="../../ui/windows/main_window.py" line="437"/>
         <source>&amp;Répondre</source>
         <translation>&amp;Reply</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="414"/>
+        <location filename="../../ui/windows/main_window.py" line="438"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="418"/>
+        <location filename="../../ui/windows/main_window.py" line="442"/>
+        <source>Répondre à &amp;tous</source>
+        <translation>Reply &amp;All</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="443"/>
+        <source>Ctrl+Shift+R</source>
+        <translation>Ctrl+Shift+R</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="445"/>
+        <source>&amp;Transférer</source>
+        <translation>&amp;Forward</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="446"/>
+        <source>Ctrl+L</source>
+        <translation>Ctrl+L</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="451"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="424"/>
+        <location filename="../../ui/windows/main_window.py" line="457"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="425"/>
+        <location filename="../../ui/windows/main_window.py" line="458"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="431"/>
+        <location filename="../../ui/windows/main_window.py" line="464"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="432"/>
+        <location filename="../../ui/windows/main_window.py" line="465"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="433"/>
+        <location filename="../../ui/windows/main_window.py" line="466"/>
         <source>Ctrl+Shift+B</source>
         <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="435"/>
+        <location filename="../../ui/windows/main_window.py" line="468"/>
         <source>&amp;Journal d&apos;audit…</source>
         <translation>&amp;Audit Log…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="437"/>
+        <location filename="../../ui/windows/main_window.py" line="470"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="444"/>
+        <location filename="../../ui/windows/main_window.py" line="477"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="445"/>
+        <location filename="../../ui/windows/main_window.py" line="478"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="451"/>
+        <location filename="../../ui/windows/main_window.py" line="484"/>
         <source>Barre principale</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="491"/>
+        <location filename="../../ui/windows/main_window.py" line="525"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="527"/>
+        <location filename="../../ui/windows/main_window.py" line="561"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="529"/>
+        <location filename="../../ui/windows/main_window.py" line="563"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="531"/>
+        <location filename="../../ui/windows/main_window.py" line="565"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="643"/>
+        <location filename="../../ui/windows/main_window.py" line="694"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="693"/>
+        <location filename="../../ui/windows/main_window.py" line="750"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="733"/>
+        <location filename="../../ui/windows/main_window.py" line="792"/>
         <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
         <translation>The read receipt could not be prepared.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="736"/>
+        <location filename="../../ui/windows/main_window.py" line="795"/>
         <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
         <translation>Read receipt placed in the outbox.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="806"/>
+        <location filename="../../ui/windows/main_window.py" line="863"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="807"/>
-        <source>Aperçu — {name}</source>
-        <translation>Preview — {name}</translation>
+        <location filename="../../ui/windows/main_window.py" line="926"/>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="832"/>
+        <location filename="../../ui/windows/main_window.py" line="945"/>
+        <source>Rien à imprimer pour l&apos;instant : le document n&apos;est pas encore affiché.</source>
+        <translation>Nothing to print yet: the document is not shown yet.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="957"/>
+        <source>Document envoyé à l&apos;imprimante.</source>
+        <translation>Sent to the printer.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="960"/>
+        <source>L&apos;impression a échoué.</source>
+        <translation>Printing failed.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="973"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="844"/>
+        <location filename="../../ui/windows/main_window.py" line="985"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="860"/>
+        <location filename="../../ui/windows/main_window.py" line="1001"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="902"/>
+        <location filename="../../ui/windows/main_window.py" line="1043"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="952"/>
+        <location filename="../../ui/windows/main_window.py" line="1102"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1042"/>
+        <location filename="../../ui/windows/main_window.py" line="1127"/>
+        <source>-------- Message transféré --------</source>
+        <translation>-------- Forwarded message --------</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1128"/>
+        <source>De : {value}</source>
+        <translation>From: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1129"/>
+        <source>Date : {value}</source>
+        <translation>Date: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1130"/>
+        <source>Objet : {value}</source>
+        <translation>Subject: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1131"/>
+        <source>À : {value}</source>
+        <translation>To: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1133"/>
+        <source>Cc : {value}</source>
+        <translation>Cc: {value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1232"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1125"/>
+        <location filename="../../ui/windows/main_window.py" line="1315"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1258"/>
+        <location filename="../../ui/windows/main_window.py" line="1448"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1259"/>
+        <location filename="../../ui/windows/main_window.py" line="1449"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1332"/>
+        <location filename="../../ui/windows/main_window.py" line="1522"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1333"/>
+        <location filename="../../ui/windows/main_window.py" line="1523"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1335"/>
+        <location filename="../../ui/windows/main_window.py" line="1525"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -1929,72 +2019,72 @@
 <context>
     <name>MessageReader</name>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="224"/>
+        <location filename="../../ui/widgets/reader.py" line="237"/>
         <source>Lecture du message</source>
         <translation>Message reader</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="233"/>
+        <location filename="../../ui/widgets/reader.py" line="246"/>
         <source>De :</source>
         <translation>From:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="233"/>
+        <location filename="../../ui/widgets/reader.py" line="246"/>
         <source>À :</source>
         <translation>To:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="234"/>
+        <location filename="../../ui/widgets/reader.py" line="247"/>
         <source>Cc :</source>
         <translation>Cc:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="234"/>
+        <location filename="../../ui/widgets/reader.py" line="247"/>
         <source>Date :</source>
         <translation>Date:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="235"/>
+        <location filename="../../ui/widgets/reader.py" line="248"/>
         <source>Objet :</source>
         <translation>Subject:</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="272"/>
+        <location filename="../../ui/widgets/reader.py" line="285"/>
         <source>L&apos;expéditeur demande un accusé de lecture.</source>
         <translation>The sender asks for a read receipt.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="276"/>
+        <location filename="../../ui/widgets/reader.py" line="289"/>
         <source>Envoyer l&apos;accusé</source>
         <translation>Send the receipt</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="278"/>
+        <location filename="../../ui/widgets/reader.py" line="291"/>
         <source>Ignorer</source>
         <translation>Ignore</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="292"/>
+        <location filename="../../ui/widgets/reader.py" line="305"/>
         <source>Corps du message</source>
         <translation>Message body</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="322"/>
+        <location filename="../../ui/widgets/reader.py" line="335"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="334"/>
+        <location filename="../../ui/widgets/reader.py" line="347"/>
         <source>Images distantes bloquées ({count})</source>
         <translation>Remote images blocked ({count})</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="337"/>
+        <location filename="../../ui/widgets/reader.py" line="350"/>
         <source>Ce message voulait charger des images depuis Internet. Elles ne sont pas téléchargées : cela révélerait à l&apos;expéditeur que vous l&apos;avez ouvert.</source>
         <translation>This message tried to load images from the Internet. They are not downloaded: that would tell the sender you opened it.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/reader.py" line="341"/>
+        <location filename="../../ui/widgets/reader.py" line="354"/>
         <source>Message endommagé : {reason}</source>
         <translation>Damaged message: {reason}</translation>
     </message>
@@ -2131,62 +2221,62 @@
 <context>
     <name>PdfPreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="42"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="44"/>
         <source>Aperçu du document PDF</source>
         <translation>PDF document preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="49"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="51"/>
         <source>Pages du document PDF</source>
         <translation>Pages of the PDF document</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="51"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="53"/>
         <source>Page précédente</source>
         <translation>Previous page</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="52"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="54"/>
         <source>Page suivante</source>
         <translation>Next page</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="55"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="57"/>
         <source>Numéro de page</source>
         <translation>Page number</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="58"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="60"/>
         <source>Zoom arrière</source>
         <translation>Zoom out</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="59"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="61"/>
         <source>Zoom avant</source>
         <translation>Zoom in</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="60"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="62"/>
         <source>Ajuster à la largeur</source>
         <translation>Fit to width</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="66"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="68"/>
         <source>Page</source>
         <translation>Page</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="102"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="104"/>
         <source>Ce PDF est trop volumineux pour être prévisualisé.</source>
         <translation>This PDF is too large to preview.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="105"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="107"/>
         <source>Ce fichier n&apos;est pas un PDF lisible.</source>
         <translation>This file is not a readable PDF.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="126"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="137"/>
         <source>sur %n</source>
         <translation>
             <numerusform>of %n</numerusform>
@@ -2194,17 +2284,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="136"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="147"/>
         <source>Ce PDF est protégé par un mot de passe : ouvrez-le avec une autre application après l&apos;avoir enregistré.</source>
         <translation>This PDF is password-protected: save it, then open it with another application.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="139"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="150"/>
         <source>Ce PDF est endommagé ou n&apos;est pas un PDF lisible.</source>
         <translation>This PDF is damaged or not a readable PDF.</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/pdf_preview.py" line="185"/>
+        <location filename="../../ui/widgets/preview/pdf_preview.py" line="196"/>
         <source>Largeur</source>
         <translation>Width</translation>
     </message>
@@ -2338,9 +2428,68 @@
         <translation>Loading the preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/base.py" line="151"/>
+        <location filename="../../ui/widgets/preview/base.py" line="160"/>
         <source>Aperçu impossible</source>
         <translation>Preview unavailable</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPanel</name>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="90"/>
+        <source>Aperçu du document</source>
+        <translation>Document preview</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewWindow</name>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="171"/>
+        <source>Aperçu — {name}</source>
+        <translation>Preview — {name}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="172"/>
+        <source>Aperçu du document</source>
+        <translation>Document preview</translation>
+    </message>
+</context>
+<context>
+    <name>Printing</name>
+    <message>
+        <location filename="../../ui/printing.py" line="50"/>
+        <source>Imprimer</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="75"/>
+        <source>De :</source>
+        <translation>From:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="76"/>
+        <source>À :</source>
+        <translation>To:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="78"/>
+        <source>Cc :</source>
+        <translation>Cc:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="79"/>
+        <source>Date :</source>
+        <translation>Date:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="80"/>
+        <source>Objet :</source>
+        <translation>Subject:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/printing.py" line="83"/>
+        <source>Pièces jointes :</source>
+        <translation>Attachments:</translation>
     </message>
 </context>
 <context>
@@ -2736,17 +2885,17 @@
 <context>
     <name>TextPreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/text_preview.py" line="42"/>
+        <location filename="../../ui/widgets/preview/text_preview.py" line="43"/>
         <source>Aperçu du texte</source>
         <translation>Text preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/text_preview.py" line="46"/>
+        <location filename="../../ui/widgets/preview/text_preview.py" line="47"/>
         <source>Contenu du fichier texte</source>
         <translation>Content of the text file</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/text_preview.py" line="53"/>
+        <location filename="../../ui/widgets/preview/text_preview.py" line="54"/>
         <source>[… aperçu limité aux premiers 4 Mo du fichier]</source>
         <translation>[… preview limited to the first 4 MB of the file]</translation>
     </message>
@@ -2808,114 +2957,158 @@
 <context>
     <name>XdmPreview</name>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="40"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="41"/>
         <source>INS-NIR de test</source>
         <translation>test INS-NIR</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="41"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="42"/>
         <source>INS de démonstration</source>
         <translation>demonstration INS</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="44"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="45"/>
         <source>Texte</source>
         <translation>Text</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="45"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="46"/>
         <source>Image JPEG</source>
         <translation>JPEG image</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="46"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="47"/>
         <source>Image PNG</source>
         <translation>PNG image</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="47"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="48"/>
         <source>Image TIFF</source>
         <translation>TIFF image</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="103"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="104"/>
         <source>CDA R2 niveau {level}</source>
         <translation>CDA R2 level {level}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="116"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="117"/>
         <source>Patient : {name}</source>
         <translation>Patient: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="118"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="119"/>
         <source>né(e) le {date}</source>
         <translation>born on {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="123"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="124"/>
         <source>INS : {ins} ({kind})</source>
         <translation>INS: {ins} ({kind})</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="126"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="127"/>
         <source>INS absent</source>
         <translation>no INS</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="128"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="129"/>
         <source>Patient : non identifié par un document CDA</source>
         <translation>Patient: not identified by a CDA document</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="130"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="131"/>
         <source>identifiant des métadonnées : {id}</source>
         <translation>metadata identifier: {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="150"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="151"/>
         <source>Aperçu du paquet IHE XDM</source>
         <translation>IHE XDM package preview</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="161"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="162"/>
         <source>Patient du paquet</source>
         <translation>Patient of the package</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="171"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="172"/>
         <source>Documents du paquet</source>
         <translation>Documents in the package</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
         <source>Titre</source>
         <translation>Title</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
         <source>Type</source>
         <translation>Type</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="175"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
         <source>Auteur</source>
         <translation>Author</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="176"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="177"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/preview/xdm_preview.py" line="229"/>
+        <location filename="../../ui/widgets/preview/xdm_preview.py" line="230"/>
         <source>Paquet IHE XDM refusé</source>
         <translation>IHE XDM package refused</translation>
+    </message>
+</context>
+<context>
+    <name>_Header</name>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="56"/>
+        <source>Imprimer…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="57"/>
+        <source>Imprimer le document</source>
+        <translation>Print the document</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="58"/>
+        <source>Imprimer le document affiché (Ctrl+P)</source>
+        <translation>Print the document shown (Ctrl+P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="60"/>
+        <source>Ouvrir dans une fenêtre</source>
+        <translation>Open in a window</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="61"/>
+        <location filename="../../ui/widgets/preview/panel.py" line="62"/>
+        <source>Ouvrir l&apos;aperçu dans une fenêtre séparée</source>
+        <translation>Open the preview in a separate window</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="64"/>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="65"/>
+        <source>Fermer l&apos;aperçu</source>
+        <translation>Close the preview</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/preview/panel.py" line="66"/>
+        <source>Fermer l&apos;aperçu (Échap)</source>
+        <translation>Close the preview (Esc)</translation>
     </message>
 </context>
 </TS>

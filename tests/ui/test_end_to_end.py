@@ -122,7 +122,9 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
         qtbot.waitUntil(lambda: not cda.is_loading(), timeout=GUARD_MS)
         assert cda.error is None
         assert "DURAND" in cda.browser.toPlainText().upper()
-        assert window.preview_dialog is not None
+        # In the preview pane of the window, beside the message (not a dialog).
+        assert window.preview_panel.isVisible() and window.preview_panel.preview is preview
+        assert preview.window() is window
         # Opening the attachment is traced (ECO.4.1.1), by ids only.
         from app.domain.audit import AuditAction
 
@@ -132,7 +134,8 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
 
         qtbot.waitUntil(lambda: bool(opened_rows()), timeout=GUARD_MS)
         assert opened_rows()[0].attachment_index == position
-        window.preview_dialog.close()
+        window.close_preview()
+        assert not window.preview_panel.isVisible()
 
         # Compose to Dr Bernard and send (the undo window is shortened).
         subject = f"Test de bout en bout {uuid.uuid4().hex[:8]}"
@@ -185,3 +188,41 @@ def test_folder_tree_and_status_after_sync(qtbot, profile: Any) -> None:
     finally:
         window.close()
         bridge.close()
+
+
+def test_nurse_opens_the_org_box_on_its_shared_inbox(qtbot, tmp_path: Path,
+                                                     sandbox: dict[str, Any]) -> None:
+    """The cardiology ORG box, opened with nurse Petit's own login (IMAP ACL): the window shows
+    the shared box's inbox and its seeded mail, not the nurse's personal inbox."""
+    nurse, box = world.NURSE_PETIT, world.CARDIOLOGY_BOX
+    profile: Profile = open_profile(tmp_path / "org", key_file=tmp_path / "org-key")
+    imap, smtp = sandbox["imap"], sandbox["submission"]
+    profile.accounts.add(Account(
+        address=box.address, kind=MailboxKind.ORG, login=nurse.login,
+        display_name=box.display_name,
+        imap=Endpoint(imap["host"], int(imap["port"]), TlsMode(imap["tls"])),
+        smtp=Endpoint(smtp["host"], int(smtp["port"]), TlsMode(smtp["tls"])),
+        auth=AuthMethod.PASSWORD, ca_file=sandbox["ca_file"]), password=nurse.password)
+    bridge = EventBridge(profile.events)
+    window = MainWindow(profile.accounts.list(), profile=profile, bridge=bridge, use_tray=False)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: box.address in window._synced, timeout=GUARD_MS)
+        qtbot.waitUntil(lambda: window.folder_model.shared_mailbox == box.address,
+                        timeout=GUARD_MS)
+        from ui.models.folder_model import Roles as FolderRoles
+
+        qtbot.waitUntil(lambda: window.folder_tree.currentIndex().parent()
+                        == window.folder_model.shared_index(), timeout=GUARD_MS)
+        current = window.folder_tree.currentIndex()
+        assert current.data(FolderRoles.SPECIAL_USE) == "INBOX"
+        assert box.address in str(current.data(FolderRoles.FULL_NAME))
+        assert window.folder_model.shared_index().data(FolderRoles.KIND) == "ORG"
+        assert window.message_model is not None
+        if sandbox.get("seeded"):
+            qtbot.waitUntil(lambda: window.message_model.rowCount() > 0, timeout=GUARD_MS)
+    finally:
+        window.close()
+        bridge.close()
+        profile.close()

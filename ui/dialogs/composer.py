@@ -291,6 +291,9 @@ class Composer(QMainWindow):
         self._documents: list[CdaDocument] = []
         self._package: XdmPackage | None = None
         self._auto_subject = ""
+        # Threading headers of a reply (RFC 5322 §3.6.4), set by the window: sent as they are.
+        self._in_reply_to: str | None = None
+        self._references: tuple[str, ...] = ()
         self._adds_running = 0
         self._pending_paths: list[Path] = []
         self.toast: UndoToast | None = None
@@ -647,6 +650,31 @@ class Composer(QMainWindow):
     def package(self) -> XdmPackage | None:
         return self._package
 
+    def add_attachments(self, items: Iterable[FileAttachment]) -> None:
+        """Attach files already in memory (a forward's original documents) as they are: an
+        ``IHE_XDM.ZIP`` stays the package its author signed off, never repacked."""
+        added = list(items)
+        if not added:
+            return
+        self._attachments.extend(added)
+        self._refresh_attachments()
+        self._mark_dirty()
+
+    # -- threading (reply) -------------------------------------------------------------------------
+    def set_reply_headers(self, in_reply_to: str | None, references: Sequence[str]) -> None:
+        """This message answers ``in_reply_to``: both headers go with it, and with its draft."""
+        self._in_reply_to = in_reply_to or None
+        self._references = tuple(r for r in references if r)
+        self._mark_dirty()
+
+    @property
+    def in_reply_to(self) -> str | None:
+        return self._in_reply_to
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return self._references
+
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _local_files(event.mimeData()):
@@ -740,6 +768,8 @@ class Composer(QMainWindow):
             "subject": self.subject_edit.text(),
             "text": self.body_edit.toPlainText(),
             "request_mdn": self.mdn_check.isChecked(),
+            "in_reply_to": self._in_reply_to,
+            "references": list(self._references),
             "attachments": [
                 {"filename": a.filename, "content_type": a.content_type,
                  "data": base64.b64encode(a.data).decode("ascii")}
@@ -819,6 +849,8 @@ class Composer(QMainWindow):
             self.subject_edit.setText(str(payload.get("subject") or ""))
             self.body_edit.setPlainText(str(payload.get("text") or ""))
             self.mdn_check.setChecked(bool(payload.get("request_mdn")))
+            self._in_reply_to = payload.get("in_reply_to") or None
+            self._references = tuple(str(r) for r in payload.get("references") or ())
             self._attachments = [
                 FileAttachment(a["filename"], base64.b64decode(a["data"]),
                                a.get("content_type") or "application/octet-stream")
@@ -866,6 +898,8 @@ class Composer(QMainWindow):
                               for a in self._attachments),
             cda_documents=tuple(_inputs(self._documents)),
             request_mdn=self.mdn_check.isChecked(),
+            in_reply_to=self._in_reply_to,
+            references=self._references,
         )
         outbox = self._profile.outbox
         undo = self._undo_seconds

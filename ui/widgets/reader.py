@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.message import Attachment, NamedAddress, ParsedMessage
+from app.domain.reply import ReplyContext
 from app.domain.xdm import display_subject
 from app.protocols.html_sanitizer import sanitize_email_html
 from app.protocols.mime.parser import parse_message
@@ -81,6 +82,8 @@ class ReaderContent:
     inline_images: dict[str, bytes] = field(default_factory=dict)  # content id -> bytes
     attachments: tuple[Attachment, ...] = ()
     broken_reason: str | None = None
+    # The parent's threading headers and addresses, for Répondre / Répondre à tous / Transférer.
+    reply: ReplyContext = field(default_factory=ReplyContext)
 
 
 def _content_key(content_id: str) -> str:
@@ -119,6 +122,16 @@ def prepare_content(message: ParsedMessage | bytes, *, prefer_html: bool = True)
         inline_images=images,
         attachments=parsed.attachments,
         broken_reason=parsed.broken_reason,
+        reply=ReplyContext(
+            message_id=parsed.message_id,
+            references=parsed.references,
+            in_reply_to=parsed.in_reply_to,
+            subject=parsed.subject,
+            from_=parsed.from_,
+            reply_to=parsed.reply_to,
+            to=parsed.to,
+            cc=parsed.cc,
+        ),
     )
 
 

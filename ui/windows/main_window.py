@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPalette,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,7 +67,7 @@ from ui.tray import NewMailNotifier
 from ui.widgets.attachment_bar import AttachmentBar
 from ui.widgets.card_status import CardStatusIndicator
 from ui.widgets.message_list import MessageListView
-from ui.widgets.preview import FilingRequest, create_preview
+from ui.widgets.preview import FilingRequest, PreviewPanel, PreviewWindow, create_preview
 from ui.widgets.reader import MessageReader, ReaderContent, prepare_content
 from ui.widgets.status_bar import SyncStatusBar
 from ui.windows.patient_pane import NewPatientMessageDialog, PatientPane
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
     composer_opened = Signal(object)  # the Composer just opened
     sync_done = Signal(str)  # an account's first pass finished (address)
     filed = Signal(object)  # FiledDocument
+    printed = Signal(object, int)  # message id, attachment position (-1: the message itself)
     _outbox_finished = Signal()
 
     def __init__(
@@ -295,11 +297,26 @@ class MainWindow(QMainWindow):
         self.attachment_bar.preview_requested.connect(self.preview_attachment)
         self.attachment_bar.open_requested.connect(self.preview_attachment)
         self.attachment_bar.save_requested.connect(self.save_attachment)
-        reader_page = QWidget(self)
-        reader_layout = QVBoxLayout(reader_page)
+        message_column = QWidget(self)
+        reader_layout = QVBoxLayout(message_column)
         reader_layout.setContentsMargins(0, 0, 0, 0)
         reader_layout.addWidget(self.reader, 1)
         reader_layout.addWidget(self.attachment_bar)
+        # Previews open in a pane beside the message (closable; "open in a window" moves the
+        # same preview into a window of its own).
+        self.preview_panel = PreviewPanel(self)
+        self.preview_panel.close_requested.connect(self.close_preview)
+        self.preview_panel.detach_requested.connect(self.detach_preview)
+        self.preview_panel.print_requested.connect(self.print_preview)
+        self._preview_source: tuple[int | None, int] | None = None  # (message id, position)
+        reader_page = QSplitter(Qt.Orientation.Horizontal, self)
+        reader_page.setObjectName("readerSplitter")
+        reader_page.addWidget(message_column)
+        reader_page.addWidget(self.preview_panel)
+        reader_page.setChildrenCollapsible(False)
+        reader_page.setStretchFactor(0, 2)
+        reader_page.setStretchFactor(1, 3)
+        self.reader_splitter = reader_page
         self.reader_stack = QStackedWidget(self)
         self.reader_stack.setObjectName("readerStack")
         self.reader_stack.addWidget(self.placeholder)
@@ -396,13 +413,20 @@ class MainWindow(QMainWindow):
                                         QKeySequence(self.tr("Ctrl+Q")))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
+        self.print_action = self._action(self.tr("&Imprimer…"), "printAction",
+                                         QKeySequence(QKeySequence.StandardKey.Print))
+        self.print_action.setToolTip(self.tr(
+            "Imprimer le message, ou le document de l'aperçu quand il a le focus (Ctrl+P)"))
+        self.print_action.triggered.connect(self.print_current)
         for action in (self.new_message_action, self.new_patient_action, None,
+                       self.print_action, None,
                        self.sync_action, self.add_account_action, None):
             if action is None:
                 self.file_menu.addSeparator()
             else:
                 action.setEnabled(live)
                 self.file_menu.addAction(action)
+        self.print_action.setEnabled(False)  # once a message is shown
         if self.lock is not None:
             self.file_menu.addAction(self.lock.lock_action)
             self.file_menu.addAction(self.lock.logout_action)
@@ -415,6 +439,15 @@ class MainWindow(QMainWindow):
         self.reply_action.triggered.connect(self.reply)
         self.reply_action.setEnabled(False)
         self.edit_menu.addAction(self.reply_action)
+        self.reply_all_action = self._action(self.tr("Répondre à &tous"), "replyAllAction",
+                                             QKeySequence(self.tr("Ctrl+Shift+R")))
+        self.reply_all_action.triggered.connect(self.reply_all)
+        self.forward_action = self._action(self.tr("&Transférer"), "forwardAction",
+                                           QKeySequence(self.tr("Ctrl+L")))
+        self.forward_action.triggered.connect(self.forward)
+        for action in (self.reply_all_action, self.forward_action):
+            action.setEnabled(False)
+            self.edit_menu.addAction(action)
         self.find_action = self._action(self.tr("&Rechercher dans les messages…"), "findAction",
                                         QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.setEnabled(live)
@@ -453,6 +486,7 @@ class MainWindow(QMainWindow):
             toolbar.setMovable(False)
             toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             for action in (self.sync_action, self.new_message_action, self.reply_action,
+                           self.reply_all_action, self.forward_action, self.print_action,
                            self.directory_action):
                 toolbar.addAction(action)
             self.addToolBar(toolbar)
@@ -574,11 +608,16 @@ class MainWindow(QMainWindow):
             return
         queries = self.queries
 
+        shared, login = self._shared_mailbox(self._selection.address)
+
         def loaded(folders: list[Any]) -> None:
             if account_id != self._selection.account_id:
                 return  # the user moved to another account meanwhile
             if reset or self.folder_model.rowCount() == 0:
-                self.folder_model.set_folders(folders)
+                self.folder_model.set_folders(folders, shared_mailbox=shared, login=login)
+                personal = self.folder_model.personal_index()
+                if personal.isValid():
+                    self.folder_tree.collapse(personal)  # the ORG box first, the rest folded
                 inbox = self.folder_model.inbox_index()
                 if inbox.isValid():
                     self.folder_tree.setCurrentIndex(inbox)
@@ -590,6 +629,18 @@ class MainWindow(QMainWindow):
                         self.folder_tree.setCurrentIndex(inbox)
 
         self._db(lambda: queries.folder_counts(account_id), loaded)
+
+    def _shared_mailbox(self, address: str) -> tuple[str | None, str]:
+        """An ORG box opened with a member's own login is read through the shared namespace
+        (IMAP ACL): its address, so that the folder tree shows it first; else None."""
+        account = self._accounts.get(address)
+        if account is None:
+            return None, ""
+        kind = str(getattr(account.kind, "value", account.kind)).upper()
+        login = str(account.login)
+        if kind == "ORG" and login.casefold() != address.casefold():
+            return address, login
+        return None, login
 
     def _on_folder_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         folder_id = current.data(FolderRoles.FOLDER_ID) if current.isValid() else None
@@ -646,9 +697,15 @@ class MainWindow(QMainWindow):
         self._db(start, started)
 
     # -- message list and reader -------------------------------------------------------------
+    def _message_actions(self, enabled: bool) -> None:
+        for action in (self.reply_action, self.reply_all_action, self.forward_action,
+                       self.print_action):
+            action.setEnabled(enabled)
+
     def _show_placeholder(self) -> None:
         self._current_message = None
-        self.reply_action.setEnabled(False)
+        self._message_actions(False)
+        self.close_preview()
         self.reader.clear()
         self.attachment_bar.set_attachments(())
         self.reader_stack.setCurrentWidget(self.placeholder)
@@ -703,9 +760,11 @@ class MainWindow(QMainWindow):
     def _show_content(self, message_id: int, content: ReaderContent) -> None:
         if self._current_message != message_id:
             return
+        if self._preview_source is not None and self._preview_source[0] != message_id:
+            self.close_preview()  # a document of the previous message: not beside this one
         self.reader.show_content(content)
         self.reader_stack.setCurrentIndex(1)
-        self.reply_action.setEnabled(True)
+        self._message_actions(True)
         self.message_shown.emit(message_id)
         self._load_mdn_request(message_id)
 
@@ -797,33 +856,115 @@ class MainWindow(QMainWindow):
 
     def _open_preview(self, attachment: Any, data: bytes, message_id: int | None,
                       position: int) -> None:
+        """In the preview pane beside the message (``detach_preview`` moves it to a window)."""
         assert self.profile is not None
-        if self.preview_dialog is not None:
-            self.preview_dialog.close()
-        dialog = QDialog(self)
-        dialog.setObjectName("previewDialog")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if message_id != self._current_message:
+            return  # the user moved on while the attachment was decoded
         name = str(attachment.name or self.tr("pièce jointe"))
-        dialog.setWindowTitle(self.tr("Aperçu — {name}").format(name=name))
-        dialog.resize(900, 720)
         preview = create_preview(data, executor=self.profile.executors.cpu, filename=name,
-                                 mime_type=attachment.content_type, parent=dialog)
+                                 mime_type=attachment.content_type, parent=self.preview_panel)
         signal = getattr(preview, "file_requested", None)
         if signal is not None:
             signal.connect(lambda request: self.file_document(request, message_id, position))
         preview.save_requested.connect(lambda: self.save_attachment(position))
-        layout = QVBoxLayout(dialog)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(preview)
-        dialog.preview = preview  # type: ignore[attr-defined]
+        was_visible = self.preview_panel.isVisible()
+        self.preview_panel.show_preview(preview, name)
+        self._preview_source = (message_id, position)
+        if not was_visible:
+            total = max(2, sum(self.reader_splitter.sizes()))
+            self.reader_splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
+        self.preview_panel.focus_preview()
+        self.preview_opened.emit(preview)
+
+    def close_preview(self) -> None:
+        """Close the preview pane (the message stays)."""
+        had_focus = self.preview_panel.contains_focus()
+        self.preview_panel.clear()
+        self._preview_source = None
+        if had_focus:
+            self.reader.body.setFocus()
+
+    def detach_preview(self) -> None:
+        """"Ouvrir dans une fenêtre": the same preview, moved to a window of its own."""
+        source = self._preview_source
+        title = self.preview_panel.title
+        preview = self.preview_panel.take_preview()
+        self._preview_source = None
+        if preview is None or source is None:
+            return
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        dialog = PreviewWindow(preview, title, self)
+        dialog.print_requested.connect(
+            lambda: self._print_preview_of(dialog.preview, source[0], source[1], dialog))
         dialog.destroyed.connect(lambda *_a: self._preview_gone(dialog))
         self.preview_dialog = dialog
         dialog.show()
-        self.preview_opened.emit(preview)
 
     def _preview_gone(self, dialog: QDialog) -> None:
         if self.preview_dialog is dialog:
             self.preview_dialog = None
+
+    # -- printing ----------------------------------------------------------------------------
+    def print_current(self) -> None:
+        """Ctrl+P: the previewed document when the focus is in its pane, else the message."""
+        if self.preview_panel.isVisible() and self.preview_panel.contains_focus():
+            self.print_preview()
+        else:
+            self.print_message()
+
+    def print_message(self, printer: Any = None) -> None:
+        """Print the message shown (headers and body). Without ``printer``, the user picks one
+        in the print dialog; tests hand a printer of their own."""
+        content = self.reader.content
+        message_id = self._current_message
+        if content is None or message_id is None:
+            return
+        from app.domain.xdm import display_subject
+        from ui.printing import message_document, print_text_document
+
+        subject = display_subject(content.subject) or self.tr("(sans objet)")
+
+        def render(target: Any) -> bool:
+            return print_text_document(message_document(content, subject), target)
+
+        self._print(render, message_id, None, printer)
+
+    def print_preview(self, printer: Any = None) -> None:
+        """Print the document of the preview pane."""
+        preview = self.preview_panel.preview
+        source = self._preview_source
+        if preview is None or source is None:
+            return
+        self._print_preview_of(preview, source[0], source[1], self, printer)
+
+    def _print_preview_of(self, preview: Any, message_id: int | None, position: int,
+                          parent: QWidget, printer: Any = None) -> None:
+        if not preview.can_print():
+            self.status.showMessage(self.tr(
+                "Rien à imprimer pour l'instant : le document n'est pas encore affiché."), 5000)
+            return
+        self._print(preview.print_to, message_id, position, printer, parent=parent)
+
+    def _print(self, render: Callable[[Any], bool], message_id: int | None,
+               position: int | None, printer: Any = None, *,
+               parent: QWidget | None = None) -> None:
+        """Print through ``render`` on the printer the user chooses (never a file), then trace
+        it (ECO.4.1.1): the message's id and the attachment's position, nothing of the content."""
+        def go(target: Any) -> None:
+            if render(target):
+                self._audit_local("PRINT", "LOCAL PRINT", message_id, position)
+                self.status.showMessage(self.tr("Document envoyé à l'imprimante."), 5000)
+                self.printed.emit(message_id, -1 if position is None else position)
+            else:
+                self.status.showMessage(self.tr("L'impression a échoué."), 8000)
+
+        if printer is not None:
+            go(printer)
+            return
+        from ui.printing import choose_printer
+
+        self.print_dialog = choose_printer(parent or self, go)
 
     def save_attachment(self, position: int) -> None:
         if self.profile is None or not 0 <= position < len(self._current_attachments):
@@ -934,27 +1075,76 @@ class MainWindow(QMainWindow):
             self.composers.remove(composer)
         self._count_outbox()
 
-    def reply(self) -> None:
+    def _own_addresses(self) -> list[str]:
+        """Every address of ours (each box and each login): never a recipient of Reply all."""
+        own: list[str] = []
+        for account in self._accounts.values():
+            own += [str(account.address), str(account.login)]
+        return own
+
+    def reply(self, *, reply_all: bool = False) -> Any:
+        """Répondre (Ctrl+R) / Répondre à tous (Ctrl+Maj+R): a composer with the recipients,
+        ``Re:`` once, the original quoted, ``In-Reply-To`` and ``References`` set."""
+        from app.domain.reply import (
+            quote,
+            reply_in_reply_to,
+            reply_recipients,
+            reply_references,
+            reply_subject,
+        )
+        from app.domain.xdm import display_subject
+
         content = self.reader.content
         if self.profile is None or content is None or self._current_message is None:
-            return
-        message_id = self._current_message
-        messages = self.profile.messages
+            return None
+        parent = content.reply
+        recipients = reply_recipients(parent, self._own_addresses(), reply_all=reply_all)
+        intro = self.tr("Le {date}, {sender} a écrit :").format(
+            date=content.date, sender=content.sender)
+        body = f"\n\n{intro}\n{quote(content.text or '')}\n"
+        composer = self.open_composer(
+            to=recipients.to, cc=recipients.cc,
+            subject=reply_subject(display_subject(parent.subject or content.subject)),
+            body=body)
+        composer.set_reply_headers(reply_in_reply_to(parent), reply_references(parent))
+        composer.body_edit.moveCursor(QTextCursor.MoveOperation.Start)
+        composer.body_edit.setFocus()
+        return composer
 
-        def opened(detail: Any) -> None:
-            if detail is None:
-                return
-            summary = detail.summary
-            subject = summary.subject or ""
-            if not subject.lower().startswith(("re:", "re :")):
-                subject = f"RE: {subject}"
-            quoted = "\n".join(f"> {line}" for line in (content.text or "").splitlines())
-            intro = self.tr("Le {date}, {sender} a écrit :").format(
-                date=content.date, sender=content.sender)
-            self.open_composer(to=[summary.from_addr], subject=subject,
-                               body=f"\n\n{intro}\n{quoted}\n")
+    def reply_all(self) -> Any:
+        return self.reply(reply_all=True)
 
-        self._db(lambda: messages.get(message_id), opened)
+    def forward(self) -> Any:
+        """Transférer (Ctrl+L): ``TR:``, the original's headers and text, and its documents
+        attached as they came (an ``IHE_XDM.ZIP`` is not repacked)."""
+        from app.domain.reply import forward_subject
+        from app.domain.xdm import display_subject
+        from ui.dialogs.composer import FileAttachment
+
+        content = self.reader.content
+        if self.profile is None or content is None or self._current_message is None:
+            return None
+        lines = [self.tr("-------- Message transféré --------"),
+                 self.tr("De : {value}").format(value=content.sender),
+                 self.tr("Date : {value}").format(value=content.date),
+                 self.tr("Objet : {value}").format(value=display_subject(content.subject)),
+                 self.tr("À : {value}").format(value=content.to)]
+        if content.cc:
+            lines.append(self.tr("Cc : {value}").format(value=content.cc))
+        body = "\n\n" + "\n".join(lines) + "\n\n" + (content.text or "")
+        composer = self.open_composer(
+            subject=forward_subject(display_subject(content.reply.subject or content.subject)),
+            body=body)
+        composer.body_edit.moveCursor(QTextCursor.MoveOperation.Start)
+        attachments = content.attachments
+        if attachments:
+            def read() -> list[Any]:
+                return [FileAttachment(str(a.name or "piece-jointe"), bytes(a.data()),
+                                       a.content_type or "application/octet-stream")
+                        for a in attachments]
+
+            self._cpu(read, composer.add_attachments)
+        return composer
 
     def open_directory(self) -> None:
         if self.profile is None:

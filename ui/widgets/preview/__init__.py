@@ -11,6 +11,7 @@ from ui.widgets.preview.dispatcher import (
     create_preview,
 )
 from ui.widgets.preview.image_preview import ImagePreview
+from ui.widgets.preview.panel import PreviewPanel, PreviewWindow
 from ui.widgets.preview.pdf_preview import PdfPreview
 from ui.widgets.preview.text_preview import TextPreview
 from ui.widgets.preview.xdm_preview import XdmPreview
@@ -23,6 +24,8 @@ __all__ = [
     "PreviewChoice",
     "PreviewFrame",
     "PreviewKind",
+    "PreviewPanel",
+    "PreviewWindow",
     "SafeTextBrowser",
     "TextPreview",
     "UnavailablePreview",

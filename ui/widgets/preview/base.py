@@ -145,6 +145,15 @@ class PreviewFrame(QWidget):
     def current_page(self) -> QWidget:
         return self._stack.currentWidget()
 
+    def can_print(self) -> bool:
+        """Whether ``print_to`` has something to print now (the content is shown)."""
+        return False
+
+    def print_to(self, printer: Any) -> bool:
+        """Print what this preview shows on ``printer`` (a ``QPrinter`` the user chose);
+        False when there is nothing to print. ``ui.printing`` does the drawing."""
+        return False
+
     def show_failure(self, detail: str, *, title: str | None = None,
                      can_save: bool = True) -> None:
         self.error = detail

@@ -14,6 +14,7 @@ import binascii
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QTextDocument
@@ -206,6 +207,21 @@ class CdaPreview(PreviewFrame):
 
     def _fail(self, error: BaseException) -> None:
         self.show_failure(error_text(error))
+
+    def can_print(self) -> bool:
+        return self.result is not None
+
+    def print_to(self, printer: Any) -> bool:
+        """The tab shown: the PDF rendering, or the structured version as our renderer drew it."""
+        if self.result is None:
+            return False
+        if (self.tabs is not None and self.pdf_preview is not None
+                and self.tabs.currentWidget() is self.pdf_preview
+                and self.pdf_preview.can_print()):
+            return self.pdf_preview.print_to(printer)
+        from ui.printing import print_text_document
+
+        return print_text_document(self.browser.document(), printer)
 
     def filing_request(self) -> FilingRequest | None:
         if self.result is None:

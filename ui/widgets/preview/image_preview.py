@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QImageReader, QPixmap, QResizeEvent
@@ -60,6 +61,14 @@ class ImagePreview(PreviewFrame):
         self.set_content(self.scroll)
         self._fit()
         self.loaded.emit()
+
+    def can_print(self) -> bool:
+        return self.image is not None and not self.image.isNull()
+
+    def print_to(self, printer: Any) -> bool:
+        from ui.printing import print_image
+
+        return self.image is not None and print_image(self.image, printer)
 
     def _fail(self, error: BaseException) -> None:
         self.show_failure(error_text(error))

@@ -7,6 +7,8 @@ blocks the UI thread. Password-protected PDFs are not opened here (the message s
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -114,6 +116,15 @@ class PdfPreview(PreviewFrame):
             old.close()
             old.deleteLater()
         self._on_status(self.document.status())
+
+    def can_print(self) -> bool:
+        return (self.document.status() == QPdfDocument.Status.Ready
+                and self.document.pageCount() > 0)
+
+    def print_to(self, printer: Any) -> bool:
+        from ui.printing import print_pdf
+
+        return self.can_print() and print_pdf(self.document, printer)
 
     def page_count(self) -> int:
         return self.document.pageCount()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from concurrent.futures import Executor
+from typing import Any
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
@@ -54,6 +55,14 @@ class TextPreview(PreviewFrame):
         self.editor.setPlainText(text)
         self.set_content(self.editor)
         self.loaded.emit()
+
+    def can_print(self) -> bool:
+        return self.current_page() is self.editor
+
+    def print_to(self, printer: Any) -> bool:
+        from ui.printing import print_text_document
+
+        return self.can_print() and print_text_document(self.editor.document(), printer)
 
     def _fail(self, error: BaseException) -> None:
         self.show_failure(error_text(error))

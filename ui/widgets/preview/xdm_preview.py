@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -228,6 +229,13 @@ class XdmPreview(PreviewFrame):
     def _fail(self, error: BaseException) -> None:
         self.show_failure(error_text(error), title=self.tr("Paquet IHE XDM refusé"),
                           can_save=False)
+
+    def can_print(self) -> bool:
+        return self.document_preview is not None and self.document_preview.can_print()
+
+    def print_to(self, printer: Any) -> bool:
+        """The document selected in the package, as its own preview prints it."""
+        return self.document_preview is not None and self.document_preview.print_to(printer)
 
     def document_count(self) -> int:
         return self.documents.topLevelItemCount()
