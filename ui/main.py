@@ -63,11 +63,6 @@ async def show_and_wait(box: QMessageBox) -> int:
     return await done
 
 
-def _lang_given(argv: list[str]) -> bool:
-    """Whether ``--lang`` was on the command line (the CLI resolves a default either way)."""
-    return any(arg == "--lang" or arg.startswith("--lang=") for arg in argv[1:])
-
-
 def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
     """Open the profile, list its accounts and read its settings (blocking: the store thread)."""
     from app.composition import open_profile
@@ -155,7 +150,7 @@ def run_gui(request: GuiRequest) -> int:
     collector = GuiThreadGarbageCollector(app)
     try:
         return loop.run_until_complete(
-            run_window(request, app, lang_given=_lang_given(sys.argv)))
+            run_window(request, app, lang_given=request.lang_given))
     finally:
         collector.stop()
         asyncio.set_event_loop(None)

@@ -47,7 +47,7 @@ def wait_until(what: str, condition: Callable[[], Any], timeout: float = 40.0) -
 def grab(widget: QWidget, out: Path) -> None:
     pump(0.8)  # let pending paints (PDF pages, text layout) finish
     widget.grab().save(str(out))
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
 def row_with(window: Any, text: str) -> int | None:
@@ -109,27 +109,28 @@ def main() -> int:
         wait_until("the reader", lambda: window.reader_stack.currentIndex() == 1)
         grab(window, args.out / "main-window.png")
 
-        # The CDA inside the lab's XDM package.
+        # The CDA inside the lab's XDM package, in the preview pane beside the message.
         names = [(a.name or "").upper() for a in window.attachments()]
+        opened: list[Any] = []
+        window.preview_opened.connect(opened.append)
         window.preview_attachment(names.index("IHE_XDM.ZIP"))
-        wait_until("the XDM preview", lambda: window.preview_dialog is not None
-                   and getattr(window.preview_dialog.preview, "result", None) is not None)
-        dialog = window.preview_dialog
-        preview = dialog.preview  # type: ignore[attr-defined]
+        wait_until("the XDM preview", lambda: bool(opened)
+                   and getattr(opened[-1], "result", None) is not None)
+        preview = opened[-1]
         wait_until("the CDA", lambda: preview.document_preview is not None
                    and not preview.document_preview.is_loading())
-        grab(dialog, args.out / "reader-cda-preview.png")
-        dialog.close()
+        grab(window, args.out / "reader-cda-preview.png")
+        window.close_preview()
         pump(0.2)
 
         pdf = next((i for i, n in enumerate(names) if n.endswith(".PDF")), None)
         if pdf is not None:
             window.preview_attachment(pdf)
-            wait_until("the PDF preview", lambda: window.preview_dialog is not None
-                       and not window.preview_dialog.preview.is_loading())  # type: ignore[attr-defined]
+            wait_until("the PDF preview", lambda: window.preview_panel.preview is not None
+                       and not window.preview_panel.preview.is_loading())
             pump(2.0)  # QPdfView renders asynchronously
-            grab(window.preview_dialog, args.out / "pdf-preview.png")
-            window.preview_dialog.close()
+            grab(window, args.out / "pdf-preview.png")
+            window.close_preview()
             pump(0.2)
 
         composer = window.open_composer(subject="Demande d'avis — Mme DURAND",

@@ -222,10 +222,14 @@ def test_gui_runner_receives_the_request(cli: Any, tmp_path: Path) -> None:
 
     assert cli("--lang", "en", gui_runner=runner).code == 7
     assert cli("gui", gui_runner=runner).code == 7
+    assert cli("--lang=fr", "gui", gui_runner=runner).code == 7
     assert seen[0] == GuiRequest(
-        profile_dir=tmp_path / "profile", key_file=tmp_path / "store.key", lang="en"
+        profile_dir=tmp_path / "profile", key_file=tmp_path / "store.key", lang="en",
+        lang_given=True,
     )
-    assert seen[1].lang == "fr"
+    # Without --lang the window follows the profile's language setting: the runner is told.
+    assert seen[1].lang == "fr" and seen[1].lang_given is False
+    assert seen[2].lang == "fr" and seen[2].lang_given is True
 
 
 def test_key_file_readable_by_others(cli: Any, tmp_path: Path) -> None:
