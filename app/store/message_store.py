@@ -8,19 +8,21 @@ LIMIT 100`` stops after the 100 most recent hits instead of sorting every match 
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from app.errors import InvalidInputError
+from app.errors import InvalidInputError, StoreCorruptedError
+from app.store.blob_store import PackWriter
 from app.store.database import Connection, Database, Row
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 _FTS_SHIFT = 22
 _FTS_MASK = (1 << _FTS_SHIFT) - 1
 _MAX_DATE = (1 << 40) - 1
-# Below this size the raw message is mostly text and compresses well for little CPU.
-_COMPRESS_BELOW = 64 * 1024
 SEEN = "\\Seen"
 FLAGGED = "\\Flagged"
 DELETED = "\\Deleted"
@@ -236,21 +238,23 @@ def _people(record: HeaderRecord) -> str:
     )
 
 
-def _encode_raw(raw: bytes) -> tuple[str, bytes]:
-    if len(raw) < _COMPRESS_BELOW:
-        return "zlib", zlib.compress(raw, 1)
-    return "none", raw
-
-
-def _decode_raw(codec: str, data: bytes) -> bytes:
-    return zlib.decompress(data) if codec == "zlib" else bytes(data)
-
-
 class MessageStore:
     """The message side of the encrypted store. Every method is one transaction (or one read)."""
 
     def __init__(self, *, database: Database) -> None:
         self._db = database
+
+    def _write_then_compact(self, run: Callable[[Connection], T]) -> T:
+        """A write that deletes messages: once it committed, compact the packs it left mostly
+        dead (a no-op query when none is)."""
+        result = self._db.write(run)
+        try:
+            self._db.call(self._db.blobs.compact)
+        except (OSError, StoreCorruptedError):
+            # The deletion itself is committed; a pack that cannot be rewritten now (disk full,
+            # a damaged record — which the integrity check reports) is retried later.
+            _log.warning("blob packs not compacted", exc_info=True)
+        return result
 
     # --- accounts and folders ------------------------------------------------------------------
 
@@ -295,7 +299,7 @@ class MessageStore:
             ).fetchall()
             return [_folder(r) for r in rows]
 
-        return self._db.write(run)
+        return self._write_then_compact(run)
 
     def folders(self, account_id: int) -> list[FolderState]:
         rows = self._db.query(
@@ -326,7 +330,7 @@ class MessageStore:
             )
             return int(cur.rowcount)
 
-        return self._db.write(run)
+        return self._write_then_compact(run)
 
     def set_folder_state(
         self,
@@ -533,7 +537,7 @@ class MessageStore:
                     removed.append(int(row["id"]))
             return removed
 
-        return self._db.write(run) if uid_list else []
+        return self._write_then_compact(run) if uid_list else []
 
     def uids_without_body(self, folder_id: int) -> list[tuple[int, int]]:
         """(uid, size) of server copies whose raw bytes are not stored yet, newest first."""
@@ -545,9 +549,17 @@ class MessageStore:
         return [(int(r[0]), int(r[1])) for r in rows]
 
     def store_bodies(self, folder_id: int, bodies: Sequence[BodyRecord]) -> list[int]:
-        """Store raw bytes and the extracted text (re-indexed); returns the message ids."""
+        """Store raw bytes and the extracted text (re-indexed); returns the message ids.
+
+        The raw bytes go to an encrypted pack (app/store/blob_store.py), fsynced once for the
+        whole batch before the transaction that refers to them commits."""
+        blobs = self._db.blobs
 
         def run(conn: Connection) -> list[int]:
+            with blobs.writer(conn) as writer:
+                return store(conn, writer)
+
+        def store(conn: Connection, writer: PackWriter) -> list[int]:
             done: list[int] = []
             for body in bodies:
                 row = conn.execute(
@@ -555,13 +567,11 @@ class MessageStore:
                 ).fetchone()
                 if row is None:
                     continue  # expunged meanwhile
-                codec, data = _encode_raw(body.raw)
-                conn.execute(
-                    "INSERT OR REPLACE INTO message_raw (message_id, codec, data) "
-                    "VALUES (?, ?, ?)",
-                    (row["id"], codec, data),
-                )
-                conn.execute("DELETE FROM attachment WHERE message_id = ?", (row["id"],))
+                blobs.put(conn, writer, int(row["id"]), body.raw)
+                # Attachments exist only once a body was stored: nothing to clear for a first
+                # body (a DELETE is not free inside a large transaction).
+                if row["state"] != "headers_only":
+                    conn.execute("DELETE FROM attachment WHERE message_id = ?", (row["id"],))
                 conn.executemany(
                     "INSERT INTO attachment (message_id, position, name, type, size) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -765,10 +775,18 @@ class MessageStore:
         return [int(r[0]) for r in rows]
 
     def raw(self, message_id: int) -> bytes | None:
-        rows = self._db.query(
-            "SELECT codec, data FROM message_raw WHERE message_id = ?", (message_id,)
-        )
-        return _decode_raw(str(rows[0][0]), rows[0][1]) if rows else None
+        """The raw bytes as received, None before the body pass stored them.
+
+        Raises StoreCorruptedError when the encrypted record is damaged, cut or missing (its
+        GCM tag is checked): never garbage."""
+        blobs = self._db.blobs
+        return self._db.call(lambda conn: blobs.read(conn, message_id))
+
+    def compact_blobs(self) -> int:
+        """Rewrite the packs that deletions left mostly dead (also done on open and after the
+        deletions below); returns how many packs were removed."""
+        blobs = self._db.blobs
+        return self._db.call(blobs.compact)
 
     # --- local changes (work offline; replayed by the sync engine) -------------------------------
 
@@ -874,7 +892,7 @@ class MessageStore:
                                 "delete", "")
                 conn.execute("DELETE FROM message WHERE id = ?", (row["id"],))
 
-        self._db.write(run)
+        self._write_then_compact(run)
 
     def pending_changes(self, account_id: int) -> list[PendingChange]:
         rows = self._db.query(

@@ -78,5 +78,11 @@ def test_kill_during_sync_then_resync(sandbox: dict[str, Any], tmp_path: Path) -
         assert len(keys) == len(set(keys)) == 300
         assert all(m.state in ("complete", "broken") for m in messages)
         assert len(reopened.messages.search("numero", account_id=account_id, limit=1000)) == 300
+        # Every stored body reads back and authenticates: no kill left a committed row pointing
+        # at pack bytes that never reached the disk.
+        for m in messages:
+            if m.folder == folder:
+                raw = reopened.messages.raw(m.id)
+                assert raw is not None and b"Message num" in raw
     client.delete_folder(folder)
     client.logout()
