@@ -24,6 +24,8 @@ from typing import Any, Literal, TypeVar
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from app.errors import StoreCorruptedError, StoreKeyError, UserFacingError
+from app.store import sort_keys
+from app.store.blob_store import BlobStore, blob_directory, has_blob_tables
 from app.store.migrations import Migration, load_migrations
 
 _log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ def _connect(path: Path, key: bytes) -> Connection:
     # then checkpoint). Bigger pages cut that work (see docs/benchmarks.md). Part of the file
     # format: it must be the same for every open of a profile.
     conn.execute(f"PRAGMA cipher_page_size = {CIPHER_PAGE_SIZE}")
+    # The message list sorts (and migration 0013 indexes) senders and subjects through this.
+    sort_keys.register(conn)
     return conn
 
 
@@ -97,6 +101,7 @@ def open_connection(
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn, load_migrations() if migrations is None else migrations)
+        _open_blobs(conn, BlobStore(blob_directory(path), key), full_check=checked_now)
         _mark_open(conn, checked_now=checked_now or not existed)
         if deferred is not None:
             deferred.append(existed and policy == "auto" and not checked_now)
@@ -104,6 +109,24 @@ def open_connection(
         conn.close()
         raise
     return conn
+
+
+def _open_blobs(conn: Connection, blobs: BlobStore, *, full_check: bool) -> None:
+    """The packs beside the database (raw messages): checked (sizes against the committed
+    extents; every record authenticated too when the database was fully checked), raw bytes
+    left inside the database by a store older than migration 0011 moved out, uncommitted tails
+    and orphan packs removed, mostly-dead packs compacted."""
+    if not has_blob_tables(conn):
+        return  # an older schema (tests that stop the migrations early)
+    blobs.check_extents(conn)
+    if full_check:
+        blobs.verify_all(conn)
+    blobs.move_legacy(conn)
+    blobs.recover(conn)
+    try:
+        blobs.compact(conn)
+    except OSError:  # disk full, say: the profile still opens; compacted another time
+        _log.warning("blob packs not compacted", exc_info=True)
 
 
 IntegrityPolicy = Literal["full", "auto", "skip"]
@@ -217,8 +240,11 @@ def _split_sql(script: str) -> list[str]:
 class Database:
     """The profile's encrypted database, confined to its single ``db`` executor thread."""
 
-    def __init__(self, *, path: Path, executor: ThreadPoolExecutor, connection: Connection) -> None:
+    def __init__(self, *, path: Path, executor: ThreadPoolExecutor, connection: Connection,
+                 blobs: BlobStore) -> None:
         self.path = path
+        # The encrypted pack files of raw messages (used on the db thread only).
+        self.blobs = blobs
         self._executor = executor
         self._conn: Connection | None = connection
         self._thread_id = executor.submit(threading.get_ident).result()
@@ -241,7 +267,8 @@ class Database:
             open_connection, path, key, migrations=migrations, integrity_check=integrity_check,
             deferred=deferred,
         )
-        database = cls(path=path, executor=executor, connection=future.result())
+        database = cls(path=path, executor=executor, connection=future.result(),
+                       blobs=BlobStore(blob_directory(path), key))
         database.integrity_check_deferred = bool(deferred and deferred[0])
         return database
 
@@ -296,6 +323,8 @@ class Database:
             conn = _connect(self.path, key)
             try:
                 _verify_integrity(conn)
+                if has_blob_tables(conn):
+                    self.blobs.verify_all(conn)
             except StoreCorruptedError as exc:
                 problem = exc
             finally:

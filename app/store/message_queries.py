@@ -8,8 +8,13 @@ is the blocking form for everyone else.
 Orders are total (a unique tie-breaker ends every ``ORDER BY``) so that consecutive pages neither
 repeat nor skip a row. The date order follows the ``message_folder_date`` index exactly
 (``date DESC`` then ``rowid`` ascending, the index's own order for equal dates), so a page costs an
-index walk, not a sort. Sorting by sender or subject has no index and sorts in SQL on each page
-(a top-N sort bounded by ``OFFSET + LIMIT``).
+index walk, not a sort. Sorting by sender or subject walks ``message_folder_sender`` /
+``message_folder_subject``, indexes on the folded sender and subject (``SENDER_KEY`` /
+``SUBJECT_KEY``: trimmed, case-folded, accents removed — "Éric" sorts between "D" and "F";
+``app.store.sort_keys``, migration 0012): forwards for A→Z (equal keys most recent first),
+backwards for Z→A (the whole order reversed). Outside one folder (an account, every message) the
+same keys are sorted in SQL. A page next to one already read can be read from its edge row
+(``page_from``) instead of walking ``OFFSET`` rows.
 
 A search uses the FTS5 index (accents folded: "résultats" finds "Resultats"); its date order is the
 FTS rowid, which is the date shifted left (see ``message_store``), so the most recent hits come
@@ -148,22 +153,33 @@ def _scope(query: ListQuery) -> tuple[str, list[Any]]:
     return "1", []
 
 
-def _order(query: ListQuery, *, fts: bool) -> str:
-    desc = "DESC" if query.descending else "ASC"
+# Verbatim the expressions of migration 0012's indexes (SQLite matches them textually).
+SENDER_KEY = "estafette_fold(coalesce(nullif(m.from_name, ''), m.from_addr))"
+SUBJECT_KEY = "estafette_fold(m.subject)"
+_UNREAD = "instr(' ' || m.flags || ' ', ' \\Seen ') = 0"  # the partial index's condition
+
+
+def _columns(query: ListQuery) -> list[tuple[str, bool]]:
+    """The order of a list without search as (column, ascending) pairs, ending with the unique
+    ``m.id``: the order of an index, walked forwards or backwards.
+
+    By date: ``message_folder_date`` (``date DESC``, then rowid ascending for equal dates), so
+    newest first is ``date DESC, id ASC`` and its reverse ``date ASC, id DESC``. By sender or
+    subject: what the list shows (the sender's name, else the address; the subject), folded
+    (``SENDER_KEY``, ``SUBJECT_KEY``), in the order of their ``(folder_id, key, date DESC)``
+    index; Z→A is that walk backwards."""
     if query.sort is SortKey.DATE:
-        if fts:
-            return f"message_fts.rowid {desc}"
-        # The index's own order for equal dates is rowid ascending; reversed for ascending.
-        tie = "ASC" if query.descending else "DESC"
-        return f"m.date {desc}, m.id {tie}"
-    # What the list shows: the sender's name, or the address when there is no name.
-    column = (
-        "coalesce(nullif(m.from_name, ''), m.from_addr)"
-        if query.sort is SortKey.SENDER
-        else "m.subject"
-    )
-    # Most recent first among equals, whatever the direction: what a reader expects.
-    return f"{column} COLLATE NOCASE {desc}, m.date DESC, m.id DESC"
+        forward = query.descending
+        return [("m.date", not forward), ("m.id", forward)]
+    column = SENDER_KEY if query.sort is SortKey.SENDER else SUBJECT_KEY
+    forward = not query.descending
+    return [(column, forward), ("m.date", not forward), ("m.id", forward)]
+
+
+def _order(query: ListQuery, *, fts: bool) -> str:
+    if fts and query.sort is SortKey.DATE:
+        return f"message_fts.rowid {'DESC' if query.descending else 'ASC'}"
+    return ", ".join(f"{c} {'ASC' if up else 'DESC'}" for c, up in _columns(query))
 
 
 def _from(query: ListQuery) -> tuple[str, list[Any]]:
@@ -198,6 +214,49 @@ def page_rows(conn: Connection, query: ListQuery, offset: int, limit: int) -> li
     return [_row(r) for r in rows]
 
 
+def page_from(
+    conn: Connection, query: ListQuery, anchor_id: int, limit: int, *, before: bool = False
+) -> list[MessageRow] | None:
+    """Up to ``limit`` rows that follow the message ``anchor_id`` in ``query``'s order (or that
+    precede it, ``before``, returned in the list's order): a page next to one already read
+    costs an index seek and ``limit`` rows, where ``OFFSET`` walks every row before the page
+    (30–50 ms deep in 100,000 rows). None when the anchor is gone (or not in a list this can
+    follow: a search); the caller then reads by offset.
+
+    One query per column of the order, from the last: the rows equal to the anchor on every
+    column before it and after it on that one, then on fewer columns — each an index seek."""
+    if query.fts is not None:
+        return None
+    limit = max(1, min(int(limit), MAX_PAGE))
+    columns = _columns(query)
+    if before:
+        columns = [(c, not up) for c, up in columns]
+    names = ", ".join(c for c, _ in columns)
+    anchor = conn.execute(
+        f"SELECT {names} FROM message m WHERE m.id = ?", (int(anchor_id),)).fetchone()
+    if anchor is None:
+        return None
+    where, params = _scope(query)
+    order = ", ".join(f"{c} {'ASC' if up else 'DESC'}" for c, up in columns)
+    rows: list[Row] = []
+    for level in range(len(columns) - 1, -1, -1):
+        conditions = [f"{c} = ?" for c, _ in columns[:level]]
+        column, up = columns[level]
+        conditions.append(f"{column} {'>' if up else '<'} ?")
+        values = [anchor[i] for i in range(level + 1)]
+        rows.extend(conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM message m WHERE {where} AND "
+            f"{' AND '.join(conditions)} ORDER BY {order} LIMIT ?",
+            [*params, *values, limit - len(rows)],
+        ).fetchall())
+        if len(rows) >= limit:
+            break
+    result = [_row(r) for r in rows]
+    if before:
+        result.reverse()
+    return result
+
+
 def first_page(
     conn: Connection, query: ListQuery, limit: int
 ) -> tuple[int, list[MessageRow]]:
@@ -206,14 +265,14 @@ def first_page(
 
 
 def folder_counts(conn: Connection, account_id: int) -> list[FolderCount]:
-    """Every folder of the account with its total and unread counts (one pass over its rows)."""
+    """Every folder of the account with its total and unread counts: totals from the
+    ``(folder_id, date)`` index, unread ones from the partial index on unread messages
+    (migration 0012) — not a pass over every message's flags (0.25–1 s at 100,000)."""
     rows = conn.execute(
         "SELECT f.id, f.name, f.delimiter, f.special_use, "
-        "count(m.id) AS total, "
-        "coalesce(sum(CASE WHEN m.id IS NOT NULL "
-        "AND instr(' ' || m.flags || ' ', ' \\Seen ') = 0 THEN 1 ELSE 0 END), 0) AS unread "
-        "FROM folder f LEFT JOIN message m ON m.folder_id = f.id "
-        "WHERE f.account_id = ? GROUP BY f.id ORDER BY f.name",
+        "(SELECT count(*) FROM message m WHERE m.folder_id = f.id) AS total, "
+        f"(SELECT count(*) FROM message m WHERE m.folder_id = f.id AND {_UNREAD}) AS unread "
+        "FROM folder f WHERE f.account_id = ? ORDER BY f.name",
         (account_id,),
     ).fetchall()
     return [
@@ -241,6 +300,10 @@ class MessageQueries:
     def page(self, query: ListQuery, offset: int, limit: int) -> list[MessageRow]:
         return self._db.call(lambda conn: page_rows(conn, query, offset, limit))
 
+    def page_from(self, query: ListQuery, anchor_id: int, limit: int, *,
+                  before: bool = False) -> list[MessageRow] | None:
+        return self._db.call(lambda conn: page_from(conn, query, anchor_id, limit, before=before))
+
     def first_page(self, query: ListQuery, limit: int) -> tuple[int, list[MessageRow]]:
         return self._db.call(lambda conn: first_page(conn, query, limit))
 
@@ -258,5 +321,6 @@ __all__: Sequence[str] = (
     "count_rows",
     "first_page",
     "folder_counts",
+    "page_from",
     "page_rows",
 )
