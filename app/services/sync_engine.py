@@ -79,6 +79,7 @@ from app.store.message_store import (
     FolderInfo,
     FolderState,
     HeaderRecord,
+    HeadersStored,
     MessageStore,
     PendingChange,
     QuotaState,
@@ -97,6 +98,8 @@ POLL_SECONDS = 5 * 60
 _CHANGE_RESPONSES = frozenset({"EXISTS", "EXPUNGE", "FETCH", "VANISHED"})
 
 ConnectionFactory = Callable[[Account], ImapConnection]
+# (account address, folder name, [(message id, raw bytes)]) of the bodies a batch just stored.
+BodyObserver = Callable[[str, str, Sequence[tuple[int, bytes]]], None]
 PasswordLookup = Callable[[Account], str | None]
 
 
@@ -264,6 +267,20 @@ class SyncEngine:
         # False forces the CONDSTORE / UID-diff path even on a QRESYNC server (tests, servers
         # with a broken QRESYNC).
         self._use_qresync = use_qresync
+        self._body_observers: list[BodyObserver] = []
+
+    def observe_bodies(self, observer: BodyObserver) -> Callable[[], None]:
+        """Call ``observer`` on the sync's thread with the raw bytes of each batch of bodies just
+        stored, before its ``MessagesChanged`` is published: a handler that would read every
+        message back from the store can look at the bytes in hand instead (it must be quick: the
+        next batch waits). Returns a function that removes it."""
+        self._body_observers.append(observer)
+
+        def remove() -> None:
+            if observer in self._body_observers:
+                self._body_observers.remove(observer)
+
+        return remove
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -783,19 +800,20 @@ class SyncEngine:
             items.append("MODSEQ")
         done = 0
         batches = _chunks(uids, self._header_batch)
-        # Pipelined: the next batch is on the wire while this one is parsed and stored.
+        # Pipelined like the bodies: the connection's thread fetches batch n+1 while this thread
+        # parses batch n and a writer thread stores batch n-1 (each batch one transaction, its
+        # events published here in order once it is stored).
         pending = conn.fetch_later(batches[0], items) if batches else None
-        for index, batch in enumerate(batches):
-            assert pending is not None
-            fetched = pending.result()
-            token.check()
-            pending = (conn.fetch_later(batches[index + 1], items)
-                       if index + 1 < len(batches) else None)
-            wanted = set(batch)
-            records = [self._header_record(uid, data) for uid, data in fetched.items()
-                       if uid in wanted]
-            stored = self._store.store_headers(folder.id, records)
-            done += len(batch)
+        if pending is None:
+            return
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-headers")
+        storing: tuple[Future[HeadersStored], int] | None = None
+
+        def finish(job: tuple[Future[HeadersStored], int]) -> None:
+            nonlocal done
+            future, count = job
+            stored = future.result()
+            done += count
             report.new += len(stored.new_ids)
             if stored.new_ids:
                 self._events.publish(MessagesStored(account.address, folder.name,
@@ -806,6 +824,34 @@ class SyncEngine:
             self._events.publish(
                 FolderSyncProgress(account.address, folder.name, "headers", done, len(uids))
             )
+
+        try:
+            for index, batch in enumerate(batches):
+                fetched = pending.result()
+                token.check()
+                if index + 1 < len(batches):
+                    pending = conn.fetch_later(batches[index + 1], items)
+                wanted = set(batch)
+                records = [self._header_record(uid, data) for uid, data in fetched.items()
+                           if uid in wanted]
+                del fetched
+                if storing is not None:
+                    job, storing = storing, None
+                    finish(job)
+                    token.check()
+                storing = (writer.submit(self._store.store_headers, folder.id, records),
+                           len(batch))
+                if index == 0:  # the first batch is what the list shows first: at once
+                    job, storing = storing, None
+                    finish(job)
+            if storing is not None:
+                job, storing = storing, None
+                finish(job)
+        finally:
+            if storing is not None:  # failing or cancelled: let the last write land, quietly
+                with contextlib.suppress(Exception):
+                    storing[0].result()
+            writer.shutdown(wait=True)
 
     @staticmethod
     def _header_record(uid: int, data: dict[bytes, Any]) -> HeaderRecord:
@@ -879,6 +925,8 @@ class SyncEngine:
             report.bodies += len(ids)
             report.broken += sum(1 for b in bodies if b.broken_reason)
             done += count
+            if ids and len(ids) == len(bodies):  # none expunged meanwhile: ids match bodies
+                self._bodies_stored(account, folder, ids, bodies)
             if ids:
                 self._events.publish(MessagesChanged(account.address, folder.name,
                                                      changed_ids=tuple(ids)))
@@ -917,6 +965,17 @@ class SyncEngine:
             writer.shutdown(wait=True)
         if not self._store.uids_without_body(folder.id):
             self._mark_complete(folder)
+
+    def _bodies_stored(self, account: Account, folder: FolderState, ids: Sequence[int],
+                       bodies: Sequence[BodyRecord]) -> None:
+        if not self._body_observers:
+            return
+        stored = [(message_id, body.raw) for message_id, body in zip(ids, bodies, strict=True)]
+        for observer in list(self._body_observers):
+            try:
+                observer(account.address, folder.name, stored)
+            except Exception:  # an observer must not break the sync
+                _log.warning("a stored-bodies observer failed", exc_info=False)
 
     def _mark_complete(self, folder: FolderState) -> None:
         current = self._store.folder(folder.account_id, folder.name)

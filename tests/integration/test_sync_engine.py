@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,23 @@ def bernard_imap(sandbox: dict[str, Any]) -> Iterator[IMAPClient]:
 def _assert_mirror(profile: Profile, account: Account, client: IMAPClient) -> None:
     for folder in selectable_folders(client):
         assert local_folder(profile, account, folder) == server_folder(client, folder), folder
+
+
+def test_no_message_content_in_the_imap_library_debug_log(
+        bernard: tuple[Profile, Account], bernard_imap: IMAPClient,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """imapclient turns imaplib's protocol trace on (level 5, every response formatted for its
+    logger): the connection turns it off, so a DEBUG log never holds message content (and the
+    sync does not spend its time formatting what is then dropped)."""
+    profile, account = bernard
+    folder = scratch_folder(bernard_imap, "Trace")
+    marker = f"Secret{uuid.uuid4().hex[:12]}"
+    bernard_imap.append(folder, simple_message(f"Objet {marker}", body=f"Contenu {marker}"))
+    with caplog.at_level(logging.DEBUG, logger="imapclient"):
+        profile.sync.sync_account(account)
+    assert [m.subject for m in profile.messages.search(marker.lower())] == [f"Objet {marker}"]
+    assert any(r.name.startswith("imapclient") for r in caplog.records)  # the log was on
+    assert not [r.name for r in caplog.records if marker in r.getMessage()]
 
 
 def test_initial_sync_of_the_seeded_mailbox_then_nothing_to_do(
@@ -330,6 +349,8 @@ def test_no_health_data_in_plaintext_after_a_sync(sandbox: dict[str, Any],
     assert len(secrets) > 10
     files = [p for d in (profile_dir, private_tmp) for p in d.rglob("*") if p.is_file()]
     assert any(p.name == "estafette.db" for p in files)
+    # The raw messages are in the encrypted pack files beside the database: scanned too.
+    assert any(p.suffix == ".pack" and p.stat().st_size > 0 for p in files)
     for path in files:
         data = path.read_bytes()
         leaked = sorted(w.decode() for w in secrets if w in data)

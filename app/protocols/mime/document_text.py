@@ -84,6 +84,12 @@ def _pdf_text(data: bytes, budget: _Budget, notes: list[str]) -> str:
     if not data.lstrip()[:5].startswith(b"%PDF"):
         notes.append("pdf-not-a-pdf")
         return ""
+    if b"%%EOF" not in data and b"obj" not in data:
+        # Not one PDF object (damaged, or not a PDF past its first line): no text to find, and
+        # pypdf would first read the whole file backwards one line at a time in Python looking
+        # for the end marker (tens of milliseconds per attachment).
+        notes.append("pdf-unreadable")
+        return ""
     try:
         from pypdf import PdfReader
 
