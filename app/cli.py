@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -59,6 +59,8 @@ class GuiRequest:
     key_file: Path | None
     lang: str = "fr"
     verbose: int = 0
+    # True when --lang was on the command line: it then wins over the profile's language.
+    lang_given: bool = False
 
 
 GuiRunner = Callable[[GuiRequest], int]
@@ -262,7 +264,11 @@ def _cmd_gui(args: argparse.Namespace, ctx: Context) -> int:
         print(ctx.say("no_gui"), file=sys.stderr)
         return EXIT_USAGE
     request = GuiRequest(
-        profile_dir=ctx.profile_dir, key_file=ctx.key_file, lang=ctx.lang, verbose=args.verbose
+        profile_dir=ctx.profile_dir,
+        key_file=ctx.key_file,
+        lang=ctx.lang,
+        verbose=args.verbose,
+        lang_given=getattr(args, "lang", None) is not None,
     )
     return ctx.gui_runner(request)
 
@@ -585,6 +591,8 @@ def _sync_and_answer(profile: Any, account: Account, ctx: Context) -> Any:
     report = profile.sync.sync_account(account)
     # The command ends with the process: let the background document indexer finish its work.
     profile.documents.wait_idle()
+    # The read receipts the pass asked for are worked out on a thread of their own: wait.
+    profile.incoming.wait_idle()
     for request in profile.receipts.store.mdn_requests("queued"):
         if request.account_address.lower() != account.address.lower():
             continue
@@ -841,6 +849,30 @@ def _print_outbox_result(result: Any, ctx: Context, as_json: bool) -> int:
     return 0
 
 
+def _reply_thread(profile: Any, parent: str) -> tuple[str, tuple[str, ...]]:
+    """In-Reply-To and References of a reply to the message ``parent`` (a Message-ID): the
+    parent's own chain when it is stored in this profile (so that threads stay whole in every
+    client), else the parent alone."""
+    from app.domain.reply import ReplyContext, normalize_message_id, reply_references
+    from app.protocols.mime.parser import parse_message
+
+    parent_id = normalize_message_id(parent)
+    if parent_id is None:
+        raise InvalidInputError(
+            f"« {parent} » n'est pas un identifiant de message (Message-ID).",
+            message_en=f"“{parent}” is not a message identifier (Message-ID).",
+        )
+    for message_id in profile.messages.find_by_header_id(parent_id):
+        raw = profile.messages.raw(message_id)
+        if raw is None:
+            continue
+        parsed = parse_message(raw)
+        context = ReplyContext(message_id=parent_id, references=parsed.references,
+                               in_reply_to=parsed.in_reply_to)
+        return parent_id, reply_references(context)
+    return parent_id, (parent_id,)
+
+
 def _cmd_send(args: argparse.Namespace, ctx: Context) -> int:
     from app.domain.outgoing import Attachment
     from app.domain.xdm import XdmInputDocument
@@ -872,10 +904,12 @@ def _cmd_send(args: argparse.Namespace, ctx: Context) -> int:
         request_mdn=args.request_mdn,
         confirmed_exceptions=tuple(args.confirm_exception),
         end_conversation=args.end_conversation,
-        in_reply_to=args.in_reply_to,
-        references=(args.in_reply_to,) if args.in_reply_to else (),
     )
     with _open(ctx, create=False) as profile:
+        if args.in_reply_to:
+            in_reply_to, references = _reply_thread(profile, args.in_reply_to)
+            request = replace(
+                request, in_reply_to=in_reply_to, references=references)
         account = profile.accounts.get(request.from_address)
         psc = account.auth is AuthMethod.PSC
         # The command line sends at once: no undo window, and it waits for the outcome. A PSC

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 
 from app.domain.account import Account, MailboxKind
@@ -165,26 +166,54 @@ class ReceiptService:
         wanted = address.strip().lower()
         return next((a for a in self._accounts.list() if a.address.lower() == wanted), None)
 
-    def handle(self, account_address: str, folder: str, message_refs: Sequence[int]) -> int:
-        """Handle the stored messages whose bytes are there; returns how many were handled."""
+    def handle(self, account_address: str, folder: str, message_refs: Sequence[int], *,
+               stop: threading.Event | None = None, ordinary: Collection[int] = ()) -> int:
+        """Handle the stored messages whose bytes are there; returns how many were handled.
+        ``stop`` (set from another thread) ends it after the message in hand. ``ordinary``: ids
+        whose header block the caller has checked with ``may_concern_receipts`` (False): they
+        are recorded handled without being read back."""
         account = self._account(account_address)
         if account is None:
             return 0
         handled = 0
-        for ref in message_refs:
-            try:
-                if self._handle_one(account, folder, ref):
+        # One look at the store for the whole batch rather than one per message, and the
+        # ordinary messages (most mail) recorded handled together at the end: one write.
+        done = self._store.handled_among(message_refs)
+        with_body = self._store.with_body_among(message_refs)
+        plain: list[int] = []
+        try:
+            for ref in message_refs:
+                if stop is not None and stop.is_set():
+                    break
+                if ref in done or ref not in with_body:
+                    continue  # handled already, or headers only: handled when the body comes
+                if ref in ordinary:
+                    plain.append(ref)
                     handled += 1
-            except UserFacingError as exc:
-                _log.warning("incoming message %d not handled: %s", ref, type(exc).__name__)
+                    continue
+                try:
+                    if self._handle_one(account, folder, ref, plain):
+                        handled += 1
+                except UserFacingError as exc:
+                    _log.warning("incoming message %d not handled: %s", ref,
+                                 type(exc).__name__)
+        finally:
+            if plain:
+                # Nothing to do for these: were this write lost, they would only be looked at
+                # again.
+                self._store.claim_many(plain, now=self._clock())
         return handled
 
-    def _handle_one(self, account: Account, folder: str, ref: int) -> bool:
-        if self._store.is_handled(ref):
-            return False
+    def _handle_one(self, account: Account, folder: str, ref: int,
+                    ordinary: list[int] | None = None) -> bool:
+        if ordinary is None and self._store.is_handled(ref):
+            return False  # (``handle`` asked for its whole batch at once)
         raw = self._messages.raw(ref)
         if raw is None:
             return False  # headers only: handled when the body arrives
+        if ordinary is not None and not may_concern_receipts(raw):
+            ordinary.append(ref)
+            return True
         if not self._store.claim_incoming(ref, now=self._clock()):
             return False
         if not may_concern_receipts(raw):

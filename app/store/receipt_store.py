@@ -73,6 +73,69 @@ class ReceiptStore:
             )
         )
 
+    def claim_many(self, message_refs: Sequence[int], *, now: float) -> None:
+        """Mark ``message_refs`` handled, in one transaction (those already were stay so)."""
+        refs = [(int(r), now) for r in dict.fromkeys(message_refs)]
+        self._db.write(lambda conn: conn.executemany(
+            "INSERT OR IGNORE INTO incoming_processed (message_ref, processed_at) VALUES (?, ?)",
+            refs,
+        ))
+
+    def handled_among(self, message_refs: Sequence[int]) -> set[int]:
+        """The ones of ``message_refs`` already handled."""
+        refs = list(dict.fromkeys(message_refs))
+        found: set[int] = set()
+        for start in range(0, len(refs), 500):
+            chunk = refs[start : start + 500]
+            rows = self._db.query(
+                "SELECT message_ref FROM incoming_processed WHERE message_ref IN "
+                f"({','.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            found.update(int(r[0]) for r in rows)
+        return found
+
+    def with_body_among(self, message_refs: Sequence[int]) -> set[int]:
+        """The ones of ``message_refs`` whose bytes are stored (not headers only)."""
+        refs = list(dict.fromkeys(message_refs))
+        found: set[int] = set()
+        for start in range(0, len(refs), 500):
+            chunk = refs[start : start + 500]
+            rows = self._db.query(
+                f"SELECT id FROM message WHERE id IN ({','.join('?' * len(chunk))}) "
+                "AND state != 'headers_only'",
+                tuple(chunk),
+            )
+            found.update(int(r[0]) for r in rows)
+        return found
+
+    def max_message_id(self) -> int:
+        rows = self._db.query("SELECT COALESCE(MAX(id), 0) FROM message")
+        return int(rows[0][0])
+
+    def catch_up_mark(self, since: int) -> int:
+        """The first message id from ``since`` on still waiting for its body, else the next
+        message id to come."""
+        rows = self._db.query(
+            "SELECT COALESCE((SELECT MIN(id) FROM message WHERE id >= ? "
+            "AND state = 'headers_only'), (SELECT COALESCE(MAX(id), 0) + 1 FROM message))",
+            (since,),
+        )
+        return int(rows[0][0])
+
+    def unhandled_incoming(self, *, after: int, limit: int) -> list[tuple[int, str, str]]:
+        """(message id, account address, folder name) of stored messages whose bytes are there
+        and that were not handled yet, id above ``after``, in id order."""
+        rows = self._db.query(
+            "SELECT m.id, a.address, f.name FROM message m "
+            "JOIN folder f ON f.id = m.folder_id JOIN account a ON a.id = m.account_id "
+            "WHERE m.id > ? AND m.state != 'headers_only' "
+            "AND NOT EXISTS (SELECT 1 FROM incoming_processed p WHERE p.message_ref = m.id) "
+            "ORDER BY m.id LIMIT ?",
+            (after, limit),
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
     # --- receipts ---------------------------------------------------------------------------
 
     def add_receipt(self, record: ReceiptRecord) -> None:

@@ -270,6 +270,35 @@ def test_send_with_cda_attaches_xdm(
     assert len(cdas) == 1 and cdas[0].data == cda and cdas[0].hash_ok
 
 
+def test_reply_from_the_command_line_keeps_the_whole_thread(
+    martin: SendProfile, sandbox: dict[str, Any]
+) -> None:
+    """``send --in-reply-to``: the reply's References carry the parent's own chain when the parent
+    is in the profile (after a sync of Sent), the parent alone when it is not; a malformed
+    Message-ID is refused before anything is queued."""
+    root = "<racine.fil@ch-externe.mssante.fr>"
+    code, out, err = martin.cli("send", "--from", MARTIN.login, "--to", BERNARD.login,
+                                "--subject", "Avis", "--in-reply-to", root, "--json")
+    assert code == 0, err
+    first_id = json.loads(out)["message_id"]
+    first = parse(wait_for_copies(sandbox, BERNARD, first_id)[0])
+    assert first["In-Reply-To"] == root
+    assert first["References"].split() == [root]
+
+    code, _, err = martin.cli("sync")
+    assert code == 0, err
+    code, out, err = martin.cli("send", "--from", MARTIN.login, "--to", BERNARD.login,
+                                "--subject", "Re: Avis", "--in-reply-to", first_id, "--json")
+    assert code == 0, err
+    second = parse(wait_for_copies(sandbox, BERNARD, json.loads(out)["message_id"])[0])
+    assert second["In-Reply-To"] == first_id
+    assert second["References"].split() == [root, first_id]
+
+    code, _, err = martin.cli("send", "--from", MARTIN.login, "--to", BERNARD.login,
+                              "--in-reply-to", "pas un identifiant")
+    assert code != 0 and "Message-ID" in err
+
+
 def test_one_recipient_of_three_refused_with_5xx(
     martin: SendProfile, sandbox: dict[str, Any]
 ) -> None:

@@ -39,6 +39,8 @@ def test_martin_sync_indexes_documents_and_builds_the_patient_conversation(
     with profile:
         profile.sync.sync_account(account)
         profile.documents.wait_idle(timeout=120)
+        # Conversations are worked out on the receipt runner's thread, after the pass.
+        profile.incoming.wait_idle(timeout=120)
         # "Kaliémie" and "hyperaldostéronisme" are only inside the CDA/PDF of the Durand lab
         # report's IHE_XDM.ZIP (and its PDF); "Créatinine" only in the PDF of the plain lab
         # result: none is in a subject, a body or a file name.

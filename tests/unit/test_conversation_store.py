@@ -19,11 +19,13 @@ from app.domain.conversation import (
 )
 from app.domain.ins import InsMatricule
 from app.executors import database_executor
+from app.protocols.mime.index_text import extract
 from app.protocols.mime.parser import parse_message
 from app.services.conversation_service import ConversationService
 from app.services.receipt_service import ReceiptService
 from app.store.conversation_store import ConversationStore
 from app.store.database import Database
+from app.store.message_store import BodyRecord, FolderInfo, HeaderRecord, MessageStore
 from app.store.outbox_store import SettingStore
 from app.store.receipt_store import ReceiptStore
 from tests.unit.test_outbox_store import (  # noqa: F401  (the ``world`` fixture)
@@ -126,12 +128,21 @@ def _mdn(original_id: str, reporter: str, disposition: str) -> bytes:
     ).encode()
 
 
-class _Messages:
-    def __init__(self, raw: dict[int, bytes]) -> None:
-        self._raw = raw
-
-    def raw(self, ref: int) -> bytes | None:
-        return self._raw.get(ref)
+def _stored_incoming(db: Database, account: str, raw: bytes) -> tuple[MessageStore, int]:
+    """``raw`` stored in the account's INBOX as the sync stores it: headers, then body."""
+    messages = MessageStore(database=db)
+    account_id = messages.account_id(account, account)
+    folder_id = messages.replace_folders(account_id, [FolderInfo("INBOX", "/", None)])[0].id
+    extracted = extract(raw)
+    header = HeaderRecord(
+        uid=1, message_id=extracted.headers.message_id, date=1_700_000_000, internaldate=None,
+        from_name="", from_addr=BERNARD, to_display="", to_addrs=account, cc_display="",
+        cc_addrs="", subject=extracted.headers.subject, flags=frozenset(), size=len(raw),
+        has_attachments=False, is_xdm=False)
+    (message_id,) = messages.store_headers(folder_id, [header]).new_ids
+    messages.store_bodies(folder_id, [BodyRecord(uid=1, raw=raw, text=extracted.text,
+                                                 attachments=(), has_attachments=False)])
+    return messages, message_id
 
 
 def test_mdn_with_an_integration_error_is_linked_to_its_recipient(world: World) -> None:  # noqa: F811
@@ -144,15 +155,16 @@ def test_mdn_with_an_integration_error_is_linked_to_its_recipient(world: World) 
     assert parse_message(raw).report is not None
     from app.store.account_store import AccountStore, InMemorySecretStore
 
+    messages, stored_id = _stored_incoming(world.db, SENDER, raw)
     service = ReceiptService(
         store=ReceiptStore(database=world.db),
-        messages=_Messages({7: raw}),  # type: ignore[arg-type]
+        messages=messages,
         outbox=world.outbox,
         outbox_store=world.store,
         accounts=AccountStore(database=world.db, secrets=InMemorySecretStore()),
         settings=SettingStore(database=world.db),
     )
-    assert service.handle(SENDER, "INBOX", [7, 7]) == 1  # handled once
+    assert service.handle(SENDER, "INBOX", [stored_id, stored_id]) == 1  # handled once
     status = service.recipient_status(item_id)[BERNARD.lower()]
     assert (status.kind, status.status, status.error_code) == ("mdn", "integration_error", 902)
     assert status.error_label == "Identifiant patient inconnu"

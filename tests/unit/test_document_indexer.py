@@ -14,7 +14,7 @@ import pytest
 
 from app.composition import Profile, open_profile
 from app.domain.account import Account, Endpoint, MailboxKind, TlsMode
-from app.events import MessagesChanged
+from app.events import MessagesChanged, SyncFinished
 from app.protocols.mime.index_text import extract
 from app.services.document_indexer import DocumentIndexer
 from app.store.message_store import AttachmentInfo, BodyRecord, FolderInfo, HeaderRecord
@@ -170,6 +170,11 @@ def test_a_new_body_is_looked_at_again(profile: Profile) -> None:
 def test_the_profile_wires_an_indexer_on_the_cpu_pool(profile: Profile) -> None:
     ref = _store_message(profile, 7, _raw("Bilan", (_pdf("Magnésémie"), "application", "pdf",
                                                     "b.pdf")))
+    # Not during the sync pass (it would compete with it for the CPU and the database)...
     profile.events.publish(MessagesChanged(ACCOUNT.address, "INBOX", changed_ids=(ref,)))
+    profile.documents.wait_idle(timeout=60)
+    assert profile.messages.search("magnesemie") == []
+    # ...but once it has ended: every document of the pass is then found.
+    profile.events.publish(SyncFinished(ACCOUNT.address, 1, 0, 0))
     profile.documents.wait_idle(timeout=60)
     assert [m.id for m in profile.messages.search("magnesemie")] == [ref]
