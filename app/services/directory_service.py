@@ -408,11 +408,12 @@ class DirectoryService:
 
         try:
             outcome = self._store.import_records(
-                reader.records(),
+                reader.keyed_records(),
                 source_name=reader.report.source_name or path.name,
                 details=details,
                 rows_read=lambda: reader.report.rows_read,
                 bad_rows=lambda: reader.report.bad_total,
+                keyed=True,
             )
         except DatabaseError as exc:
             _log.error("directory import failed in the store: %s", exc)

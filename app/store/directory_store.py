@@ -3,16 +3,18 @@
 Layout (migration 0006): two identical table sets ``directory_a_*`` and ``directory_b_*``; the row
 ``directory_state.active`` names the one searches read. An import
 
-1. empties the *other* set (left-overs of an interrupted import included) and drops its secondary
-   indexes,
+1. empties the *other* set (left-overs of an interrupted import included), re-creating its word
+   index with the current definition (:func:`_fts_definition`: migration 0006 created it without
+   the ``ids`` column of RPPS/ADELI numbers; searches check which one a set has),
 2. loads the records in transactions of ~100,000 rows (the database thread serves the rest of the
    application between two of them; much smaller transactions rewrite the same index pages again
    and again and triple the load time), merging repeated addresses through the ``address_key``
    UNIQUE constraint (``ON CONFLICT DO UPDATE``: the first row is kept, its empty fields are
    filled from later rows, other places of practice are appended to ``extra_*``),
 3. builds the two FTS indexes (every word; names alone) in bulk, in rowid order (no automatic
-   merges meanwhile), each then merged into one segment, the vocabulary of profession and
-   specialty words, and the secondary indexes,
+   merges meanwhile, one segment per transaction, no final 'optimize'), and the vocabulary of
+   profession and specialty words (gathered from the rows as they were loaded). No B-tree index
+   besides the address key: each one would cost a full scan of the encrypted table,
 4. switches ``directory_state.active`` in **one** transaction, together with the import report,
 5. empties the previous set.
 
@@ -24,7 +26,11 @@ comes back in storage order; ranking reads the FTS index only, entries are fetch
 
 Records are consumed in bounded batches, so memory does not grow with the file. They are read on
 the database thread by default: running the reader in a thread of its own (``reader_thread``)
-was measured to gain nothing here (the reader is pure Python and holds the GIL).
+was measured to gain nothing here (the reader is pure Python and holds the GIL; ``executemany``
+needs it back for every row). Also measured and left out (issue #6 import target): indexing
+each load transaction's rows in the same transaction (more CPU than the separate build, several
+seconds more with a trigger re-indexing merged rows), multi-row ``VALUES`` upserts (slower),
+a larger page cache (no gain above 64 MiB), and a final FTS 'optimize' (see step 3).
 
 Anything that fails before step 4 (a damaged ZIP met halfway, a full disk, a killed process) leaves
 ``active`` untouched: searches keep reading the previous directory, and the next import starts by
@@ -32,7 +38,8 @@ emptying the half-built set. Every search reads ``active`` and its rows inside o
 transaction, so a switch made meanwhile (by this process or another one) is never seen half-way.
 
 The store does not know the extraction's file format (app.protocols does): it takes rows as plain
-sequences of text in the order of :data:`RECORD_FIELDS`.
+sequences of text in the order of :data:`RECORD_FIELDS`, or of :data:`KEYED_FIELDS` (the
+de-duplication key first) from a source that computes the key itself.
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 from app.domain.directory_entry import (
     DirectoryBoxType,
@@ -64,6 +72,11 @@ RECORD_FIELDS: tuple[str, ...] = (
     "profession", "specialty_code", "specialty", "structure", "service", "street", "postcode",
     "city", "department", "rpps", "adeli", "national_id", "id_type", "structure_id",
 )  # fmt: skip
+
+# A keyed record (import_records(keyed=True)): the de-duplication key, then RECORD_FIELDS.
+KEYED_FIELDS: tuple[str, ...] = ("address_key", *RECORD_FIELDS)
+_PROFESSION_AT = KEYED_FIELDS.index("profession")
+_SPECIALTY_AT = KEYED_FIELDS.index("specialty")
 
 DEFAULT_BATCH_ROWS = 5_000  # rows handed over by the reader thread at a time
 DEFAULT_TRANSACTION_ROWS = 100_000
@@ -225,21 +238,49 @@ class _Tables:
         return cls(name, f"{prefix}_entry", f"{prefix}_fts", f"{prefix}_names")
 
 
-def _indexes(t: _Tables) -> list[str]:
-    """Secondary indexes, created after the load. Places and words are in the FTS index."""
-    e = t.entry
-    return [
-        f"CREATE INDEX IF NOT EXISTS {e}_rpps ON {e} (rpps)",
-        # Few ADELI numbers: a partial index costs next to nothing to build.
-        f"CREATE INDEX IF NOT EXISTS {e}_adeli ON {e} (adeli) WHERE adeli != ''",
-    ]
+def _legacy_indexes(t: _Tables) -> list[str]:
+    """B-tree indexes that sets imported before the ``ids`` FTS column had (RPPS, ADELI): dropped
+    when such a set is emptied for an import, so that they are not maintained while loading."""
+    return [f"{t.entry}_rpps", f"{t.entry}_adeli"]
 
 
-def _index_names(t: _Tables) -> list[str]:
-    return [sql.split()[5] for sql in _indexes(t)]
+def _fts_definition(t: _Tables) -> str:
+    """The word index of a set, (re)created by every import (see :meth:`DirectoryStore._clear`).
+
+    Migration 0006 created it without the ``ids`` column; a set imported since then has it. The
+    RPPS and ADELI numbers are whole tokens of ``ids``: an RPPS search is one doclist lookup,
+    and the import builds no B-tree index over the 535,000 rows for them (each such index costs
+    a full scan of the encrypted table).
+    """
+    return (
+        f"CREATE VIRTUAL TABLE {t.fts} USING fts5("
+        "family, given, profession, specialty, structure, city, postcode, department, ids, "
+        "content = '', tokenize = 'unicode61 remove_diacritics 2')"
+    )
 
 
-_ENTRY_COLUMNS = ("address_key", *RECORD_FIELDS)
+_FTS_COLUMNS = "family, given, profession, specialty, structure, city, postcode, department, ids"
+
+
+# What the word index holds for a row of the entry table, in the order of _FTS_COLUMNS.
+_FTS_VALUES = (
+    "family_name, given_name, profession, specialty, "
+    "structure || ' ' || service || extra_structure, city || extra_city, "
+    # "cp69": a token for the first two digits, so that the most common postcode beginning is
+    # one doclist instead of a merge of every postcode starting with them.
+    "postcode || extra_postcode || CASE WHEN length(postcode) >= 2 "
+    "THEN ' cp' || substr(postcode, 1, 2) ELSE '' END, "
+    "department || extra_department, rpps || ' ' || adeli"
+)
+
+
+def _has_ids(conn: Connection, t: _Tables) -> bool:
+    """Whether the set's word index has the ``ids`` column (not a set imported before it)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (t.fts,)).fetchone()
+    return row is not None and " ids," in str(row[0])
+
+
+_ENTRY_COLUMNS = KEYED_FIELDS
 
 
 def _upsert_sql(t: _Tables) -> str:
@@ -402,8 +443,14 @@ class DirectoryStore:
         details: Callable[[], Mapping[str, Any]] | None = None,
         rows_read: Callable[[], int] | None = None,
         bad_rows: Callable[[], int] | None = None,
+        keyed: bool = False,
     ) -> ImportOutcome:
         """Replace the directory by ``records`` (see the module docstring), atomically.
+
+        ``records`` are sequences of text in :data:`RECORD_FIELDS` order or, with ``keyed``,
+        tuples of :data:`KEYED_FIELDS`: the same preceded by the address's :func:`address_key`
+        (the fast path: a source that has the address at hand computes the key for free, instead
+        of the store rebuilding every row).
 
         ``details``/``rows_read``/``bad_rows`` are asked once every record has been consumed, just
         before the switch (the reader's report is complete only then); they are kept with the
@@ -416,7 +463,7 @@ class DirectoryStore:
                 message_en="A directory import is already running.",
             )
         try:
-            return self._import(records, source_name, details, rows_read, bad_rows)
+            return self._import(records, source_name, details, rows_read, bad_rows, keyed)
         finally:
             self._import_lock.release()
 
@@ -430,10 +477,13 @@ class DirectoryStore:
             conn.execute("PRAGMA secure_delete = OFF")
             try:
                 with transaction(conn):
-                    for statement in _indexes(t):
-                        conn.execute(f"DROP INDEX IF EXISTS {statement.split()[5]}")
+                    for index in _legacy_indexes(t):
+                        conn.execute(f"DROP INDEX IF EXISTS {index}")
                     conn.execute(f"DELETE FROM {t.entry}")
-                    conn.execute(f"INSERT INTO {t.fts} ({t.fts}) VALUES ('delete-all')")
+                    # Re-created rather than emptied: a set imported by an older version gets
+                    # the current definition (and dropping is the fastest way to empty it).
+                    conn.execute(f"DROP TABLE IF EXISTS {t.fts}")
+                    conn.execute(_fts_definition(t))
                     conn.execute(f"INSERT INTO {t.names} ({t.names}) VALUES ('delete-all')")
                     conn.execute("DELETE FROM directory_vocabulary WHERE set_name = ?", (t.name,))
             finally:
@@ -448,6 +498,7 @@ class DirectoryStore:
         details: Callable[[], Mapping[str, Any]] | None,
         rows_read: Callable[[], int] | None,
         bad_rows: Callable[[], int] | None,
+        keyed: bool,
     ) -> ImportOutcome:
         started = time.perf_counter()
         phases: dict[str, float] = {}
@@ -459,7 +510,7 @@ class DirectoryStore:
         upsert = _upsert_sql(target)
         width = len(RECORD_FIELDS)
 
-        def keyed(source: Iterable[Sequence[str]]) -> Iterator[tuple[str, ...]]:
+        def keyed_rows(source: Iterable[Sequence[str]]) -> Iterator[tuple[str, ...]]:
             for record in source:
                 if len(record) != width:
                     raise ValueError(f"directory record of {len(record)} fields, {width} expected")
@@ -468,9 +519,14 @@ class DirectoryStore:
                 yield (address[: at + 1] + address[at + 1 :].lower(), *record)
 
         received = 0
-        producer = _Producer(keyed(records), self._batch_rows, start=self._reader_thread)
+        rows = cast(Iterator[tuple[str, ...]], iter(records)) if keyed else keyed_rows(records)
+        producer = _Producer(rows, self._batch_rows, start=self._reader_thread)
         batches = producer.batches()
         per_transaction = self._transaction_rows
+        # The distinct (profession, specialty) labels, for the vocabulary: gathered here, from
+        # rows that pass by anyway, rather than by one more scan of the loaded table.
+        labels: set[tuple[str, str]] = set()
+        label_of = itemgetter(_PROFESSION_AT, _SPECIALTY_AT)
 
         def load_some(conn: Connection) -> bool:
             """One transaction of rows; True once the records are exhausted."""
@@ -480,6 +536,7 @@ class DirectoryStore:
                 count = 0
                 for batch in batches:
                     conn.executemany(upsert, batch)
+                    labels.update(map(label_of, batch))
                     count += len(batch)
                     if count >= per_transaction:
                         exhausted = False
@@ -501,7 +558,7 @@ class DirectoryStore:
             while not self._db.call(load_some):
                 pass
             phases["load"] = time.perf_counter() - t0
-            entries = self._finish_load(target, phases)
+            entries = self._finish_load(target, phases, labels)
             report = dict(details()) if details is not None else {}
             read = rows_read() if rows_read is not None else received
             bad = bad_rows() if bad_rows is not None else 0
@@ -541,68 +598,50 @@ class DirectoryStore:
             phases=phases,
         )
 
-    def _finish_load(self, t: _Tables, phases: dict[str, float]) -> int:
-        """The FTS index and the secondary indexes of the loaded set; returns its row count."""
+    def _finish_load(
+        self, t: _Tables, phases: dict[str, float], labels: Iterable[tuple[str, str]]
+    ) -> int:
+        """The word indexes, vocabulary and statistics of the loaded set; returns its row
+        count."""
         t0 = time.perf_counter()
         last_id = int(self._db.query(f"SELECT max(id) FROM {t.entry}")[0][0] or 0)
-        fts_sql = (
-            f"INSERT INTO {t.fts} (rowid, family, given, profession, specialty, structure, city, "
-            "postcode, department) SELECT id, family_name, given_name, profession, specialty, "
-            "structure || ' ' || service || extra_structure, city || extra_city, "
-            # "cp69": a token for the first two digits, so that the most common postcode
-            # beginning is one doclist instead of a merge of every postcode starting with them.
-            "postcode || extra_postcode || CASE WHEN length(postcode) >= 2 "
-            "THEN ' cp' || substr(postcode, 1, 2) ELSE '' END, "
-            "department || extra_department "
+        index_words = (
+            f"INSERT INTO {t.fts} (rowid, {_FTS_COLUMNS}) SELECT id, {_FTS_VALUES} "
             f"FROM {t.entry} WHERE id > ? AND id <= ?"
         )
-
-        def index_rows(bounds: tuple[int, int]) -> Callable[[Connection], None]:
-            def run(conn: Connection) -> None:
-                conn.execute(fts_sql, bounds)
-
-            return run
-
-        names_sql = (
+        index_names = (
             f"INSERT INTO {t.names} (rowid, family, given) SELECT id, family_name, given_name "
             f"FROM {t.entry} WHERE id > ? AND id <= ? AND (family_name != '' OR given_name != '')"
         )
 
-        def index_names(bounds: tuple[int, int]) -> Callable[[Connection], None]:
+        def index(bounds: tuple[int, int]) -> Callable[[Connection], None]:
             def run(conn: Connection) -> None:
-                conn.execute(names_sql, bounds)
+                conn.execute(index_words, bounds)
+                conn.execute(index_names, bounds)
 
             return run
 
-        def configure(automerge: int, hashsize: int) -> Callable[[Connection], None]:
-            def run(conn: Connection) -> None:
-                for table in (t.fts, t.names):
-                    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', ?)",
-                                 (automerge,))
-                    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)",
-                                 (hashsize,))
-
-            return run
-
-        # The build ends with an 'optimize' (one segment): merges during the build would be
-        # wasted work, and a larger in-memory hash writes fewer, bigger segments. Both settings
-        # are stored in the FTS tables' config, hence restored to the defaults afterwards.
-        self._db.write(configure(0, _FTS_BUILD_HASH_BYTES))
+        # No automatic merges during the build (wasted work), and a large in-memory hash: each
+        # transaction of _FTS_BATCH_ROWS rows is written as one segment. The build stops there:
+        # no 'optimize' into a single segment, which cost ~10 % of the import and changes
+        # search and autocomplete latency by less than run-to-run noise (a query merges the
+        # doclists of a handful of segments). Both settings live in the FTS tables' config,
+        # hence restored to the defaults afterwards.
+        self._db.write(lambda conn: _configure_fts(conn, t, 0, _FTS_BUILD_HASH_BYTES))
         for start in range(0, last_id, _FTS_BATCH_ROWS):
-            self._db.write(index_rows((start, start + _FTS_BATCH_ROWS)))
-            self._db.write(index_names((start, start + _FTS_BATCH_ROWS)))
+            self._db.write(index((start, start + _FTS_BATCH_ROWS)))
+        self._db.write(
+            lambda conn: _configure_fts(conn, t, _FTS_AUTOMERGE_DEFAULT, _FTS_HASH_DEFAULT)
+        )
         phases["fts"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        # One segment: queries read one doclist per term instead of merging several.
-        for table in (t.fts, t.names):
-            self._db.write(_executor_of(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))
-        self._db.write(configure(_FTS_AUTOMERGE_DEFAULT, _FTS_HASH_DEFAULT))
-        phases["fts_optimize"] = time.perf_counter() - t0
 
         def vocabulary(conn: Connection) -> None:
-            labels = conn.execute(f"SELECT DISTINCT profession, specialty FROM {t.entry}")
+            # ``labels`` holds every label of the rows received; a merged row keeps labels of
+            # one of them, so this may hold a few words no entry has any more: harmless (a
+            # beginning expands to a word that then matches nothing).
             tokens: set[tuple[str, str]] = set()
-            for profession, specialty in labels.fetchall():
+            for profession, specialty in labels:
                 tokens.update(("profession", w) for w in _tokens(fold(str(profession))))
                 tokens.update(("specialty", w) for w in _tokens(fold(str(specialty))))
             conn.executemany(
@@ -611,18 +650,15 @@ class DirectoryStore:
             )
 
         self._db.write(vocabulary)
-        t0 = time.perf_counter()
-        for statement in _indexes(t):
-            self._db.write(_executor_of(statement))
 
         def count(conn: Connection) -> int:
-            # Sampled statistics (fast) so the planner picks the RPPS index over a scan.
+            # Sampled statistics (fast) of the address index, for the planner.
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute(f"ANALYZE {t.entry}")
             return int(conn.execute(f"SELECT count(*) FROM {t.entry}").fetchone()[0])
 
         entries = self._db.write(count)
-        phases["indexes"] = time.perf_counter() - t0
+        phases["finish"] = time.perf_counter() - t0
         return entries
 
     # --- state -----------------------------------------------------------------------------------
@@ -719,11 +755,10 @@ class DirectoryStore:
         return self._db.call(run)
 
 
-def _executor_of(sql: str) -> Callable[[Connection], None]:
-    def run(conn: Connection) -> None:
-        conn.execute(sql)
-
-    return run
+def _configure_fts(conn: Connection, t: _Tables, automerge: int, hashsize: int) -> None:
+    for table in (t.fts, t.names):
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', ?)", (automerge,))
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', ?)", (hashsize,))
 
 
 # Above every character: "prefix <= key < prefix + _TOP" is "key starts with prefix".
@@ -771,6 +806,7 @@ class _Plan:
     places: list[str] = field(default_factory=list)  # FTS expressions (postcode, department)
     filters: list[str] = field(default_factory=list)  # SQL on "e"
     params: list[Any] = field(default_factory=list)
+    rpps: str = ""  # an RPPS or ADELI number (see _rpps_criterion)
     matches_nothing: bool = False
 
     @classmethod
@@ -853,8 +889,9 @@ class _Plan:
         if rpps:
             if len(rpps) == 12 and rpps.startswith(("8", "0")):
                 rpps = rpps[1:]  # the national id repeats the id type in front
-            plan.filters.append("(e.rpps = ? OR (e.adeli = ? AND e.adeli != ''))")
-            plan.params += [rpps, rpps]
+            plan.rpps = rpps
+            if not _tokens(rpps):
+                plan.matches_nothing = True  # punctuation only: no RPPS or ADELI number
         box_type = _check_text(c.box_type, "type").upper()
         if box_type:
             if box_type not in ("PER", "ORG", "APP", "CAB"):
@@ -894,13 +931,26 @@ class _Plan:
             parts.append(f"{column} : (" + " AND ".join(groups) + ")")
         return parts
 
-    def _tiers(self, conn: Connection, t: _Tables) -> list[list[tuple[str, str]]] | None:
+    def _rpps_criterion(self, conn: Connection, t: _Tables) -> tuple[list[str], str, list[str]]:
+        """The RPPS/ADELI criterion: (FTS expressions, SQL filter, its parameters). A token of
+        the ``ids`` column; a set imported before that column filters its rows instead (its
+        RPPS and ADELI B-tree indexes serve the filter)."""
+        if not self.rpps:
+            return [], "", []
+        if not _has_ids(conn, t):
+            return [], " AND (e.rpps = ? OR (e.adeli = ? AND e.adeli != ''))", [self.rpps] * 2
+        # One phrase: a number written with separators is the same tokens in the same order.
+        return ['ids : "' + " ".join(_tokens(self.rpps)) + '"'], "", []
+
+    def _tiers(
+        self, conn: Connection, t: _Tables, ids: list[str]
+    ) -> list[list[tuple[str, str]]] | None:
         """Attempts, each a list of tiers (FTS table, MATCH expression), best first; an attempt
         is tried only when the previous one found nothing. None: nothing can match."""
         labels = self._label_parts(conn, t)
         if labels is None:
             return None
-        fixed = labels + self.places
+        fixed = labels + self.places + ids
         word_sets: list[list[str]] = [[]]
         if self.words:
             word_sets = [
@@ -946,19 +996,21 @@ class _Plan:
 
     def _names_only(self) -> bool:
         return bool(self.name_words or self.first_words or self.text_words) and not (
-            self.labels or self.words or self.places
+            self.labels or self.words or self.places or self.rpps
         )
 
     def execute(self, conn: Connection, t: _Tables, limit: int) -> list[DirectoryEntry]:
         found = _Found(limit)
         if self.matches_nothing:
             return []
-        attempts = self._tiers(conn, t)
+        ids, rpps_filter, rpps_params = self._rpps_criterion(conn, t)
+        attempts = self._tiers(conn, t, ids)
         if attempts is None:
             return []
-        where = "".join(f" AND {f}" for f in self.filters)
+        where = "".join(f" AND {f}" for f in self.filters) + rpps_filter
+        params = [*self.params, *rpps_params]  # in the order of ``where``
         if self.address_exact:
-            params = list(self.params)
+            params = list(params)
             if attempts:
                 # The other criteria still apply: their most lenient form, as a filter.
                 table, match = attempts[-1][-1]
@@ -983,16 +1035,16 @@ class _Plan:
                 conn.execute(
                     f"SELECT {_ENTRY_SELECT} FROM {t.entry} e WHERE e.address_key >= ? "
                     f"AND e.address_key < ?{where} ORDER BY e.address_key LIMIT ?",
-                    [self.address_prefix, self.address_prefix + _TOP, *self.params, limit],
+                    [self.address_prefix, self.address_prefix + _TOP, *params, limit],
                 ).fetchall()
             )
         if not attempts:
-            # Only SQL filters (RPPS, type, single letters): indexed, or a scan that stops at
-            # ``limit`` rows.
+            # Only SQL filters (type, single letters; RPPS on a set imported before the ``ids``
+            # column): indexed, or a scan that stops at ``limit`` rows.
             found.take(
                 conn.execute(
                     f"SELECT {_ENTRY_SELECT} FROM {t.entry} e WHERE 1{where} LIMIT ?",
-                    [*self.params, found.wanted],
+                    [*params, found.wanted],
                 ).fetchall()
             )
             return found.entries
@@ -1000,13 +1052,20 @@ class _Plan:
             for table, match in tiers:
                 if found.full or (table == t.fts and found.entries and self._names_only()):
                     break
-                self._run_tier(conn, t, table, match, where, found)
+                self._run_tier(conn, t, table, match, where, params, found)
             if found.entries:
                 break
         return found.entries
 
     def _run_tier(
-        self, conn: Connection, t: _Tables, table: str, match: str, where: str, found: _Found
+        self,
+        conn: Connection,
+        t: _Tables,
+        table: str,
+        match: str,
+        where: str,
+        params: list[Any],
+        found: _Found,
     ) -> None:
         ranked = bool(self.name_words or self.first_words or self.text_words)
         if ranked:
@@ -1038,7 +1097,7 @@ class _Plan:
                     marks = ", ".join("?" for _ in chunk)
                     rows = conn.execute(
                         f"SELECT {_ENTRY_SELECT} FROM {t.entry} e WHERE e.id IN ({marks}){where}",
-                        [*chunk, *self.params],
+                        [*chunk, *params],
                     ).fetchall()
                     position = {row_id: i for i, row_id in enumerate(chunk)}
                     found.take(sorted(rows, key=lambda r: position[int(r["id"])]))
@@ -1048,6 +1107,6 @@ class _Plan:
             conn.execute(
                 f"SELECT {_ENTRY_SELECT} FROM {table} JOIN {t.entry} e "
                 f"ON e.id = {table}.rowid WHERE {table} MATCH ?{where} LIMIT ?",
-                [match, *self.params, found.wanted],
+                [match, *params, found.wanted],
             ).fetchall()
         )

@@ -25,7 +25,9 @@ from app.protocols.directory_extraction import (
     ExtractionReader,
     ExtractionRecord,
     entry_from_record,
+    record_key,
 )
+from app.protocols.directory_extraction import reader as reader_module
 from tests.benchmarks import extraction_generator as gen
 
 HEADER = list(gen.HEADER)
@@ -151,6 +153,39 @@ def test_bad_rows_are_counted_with_line_numbers_and_never_fatal(tmp_path: Path) 
         (3, "field_count"), (4, "empty_address"), (5, "invalid_address"),
         (6, "invalid_address"), (7, "box_type")]
     assert "5 lignes ignorées" in report.summary()
+
+
+ADDRESS_CASES = [
+    "Jean.Martin@Medecin.MSSANTE.fr", "jean.martin@medecin.mssante.fr", "a+b=c@x-y.mssante.fr",
+    "a..b@medecin.mssante.fr", ".a@medecin.mssante.fr", "a.@medecin.mssante.fr", "@medecin.fr",
+    "a@", "a@localhost", "a@-x.mssante.fr", "a@x-.mssante.fr", "a@x..fr", "a@x.fr.",
+    "a b@medecin.mssante.fr", "a@b@medecin.mssante.fr", "a@" + "x" * 64 + ".fr",
+    "a@" + "x" * 63 + ".fr", "b@x-.mssante.fr", "b@-x.mssante.fr",  # invalid domains, twice
+]
+
+
+def test_address_check_split_at_the_domain_matches_the_whole_address_pattern(
+        tmp_path: Path) -> None:
+    """The reader checks the part before @ and the domain separately (each domain once, then
+    remembered): exactly the addresses the whole-address pattern accepts are imported, with the
+    domain lower-cased in the de-duplication key."""
+    rows = [_row(**{"Adresse BAL": address}) for address in ADDRESS_CASES]
+    reader = ExtractionReader(_write_txt(tmp_path / "a.txt", HEADER, rows))
+    keyed = list(reader.keyed_records())
+    expected = [a for a in ADDRESS_CASES if reader_module._ASCII_ADDRESS.match(a)]
+    assert [row[1] for row in keyed] == expected
+    assert len(expected) == 4  # the pattern itself still does what it says
+    assert keyed[0][0] == "Jean.Martin@medecin.mssante.fr"
+    assert all(row[0] == record_key(row[1]) for row in keyed)
+    assert reader.report.bad_rows == {"invalid_address": len(ADDRESS_CASES) - len(expected)}
+
+
+def test_keyed_records_are_the_records_after_their_key(tmp_path: Path) -> None:
+    path = gen.write(tmp_path / "k.zip", 300, seed=12)
+    keyed = list(ExtractionReader(path).keyed_records())
+    records = list(ExtractionReader(path).records())
+    assert [row[1:] for row in keyed] == [tuple(r) for r in records]
+    assert [row[0] for row in keyed] == [record_key(r.address) for r in records]
 
 
 def test_a_10_mb_line_is_skipped_without_loading_it(tmp_path: Path) -> None:

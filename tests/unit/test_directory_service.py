@@ -21,7 +21,7 @@ from app.cli import main
 from app.composition import Profile, open_profile
 from app.domain.directory_entry import DirectoryBoxType, DirectoryEntry, DirectorySource
 from app.errors import InvalidInputError, ServerUnreachableError
-from app.protocols.directory_extraction import ExtractionFormatError
+from app.protocols.directory_extraction import ExtractionFormatError, ExtractionReader
 from app.services.directory_service import (
     DirectoryCriteria,
     DirectoryService,
@@ -30,7 +30,7 @@ from app.services.directory_service import (
     configured_remotes,
     fold,
 )
-from app.store.directory_store import DirectoryStore
+from app.store.directory_store import DirectoryStore, address_key
 from app.store.outbox_store import SettingStore
 from tests.benchmarks import extraction_generator as gen
 
@@ -171,6 +171,28 @@ def test_duplicates_merged_through_the_service(store: DirectoryStore, tmp_path: 
     service = DirectoryService(store=store)
     assert [e.address for e in service.search(DirectoryCriteria(city="marseille")).entries] == [
         "jean.martin@medecin.mssante.fr"]
+
+
+def test_the_reader_computes_the_store_s_address_key(store: DirectoryStore,
+                                                      tmp_path: Path) -> None:
+    """The service hands the store keyed rows (the reader computes the key where the address is
+    at hand): the same key as the store's own address_key, ASCII or not, and a box repeated
+    with another domain case is merged."""
+    rows = [
+        doctor("Jean.Martin@Medecin.MSSANTE.fr", "MARTIN", "Jean", "10000000002"),
+        doctor("jean@HÔPITAL.mssante.fr", "DUPONT", "Jean", "10000000005"),
+        doctor("Jean.Martin@medecin.mssante.FR", "MARTIN", "Jean", "10000000002"),
+        doctor("jean@Hôpital.MSSANTE.fr", "DUPONT", "Jean", "10000000005"),
+    ]
+    path = write_txt(tmp_path / "k.txt", rows)
+    keyed = list(ExtractionReader(path).keyed_records())
+    assert [k[0] for k in keyed] == [address_key(k[1]) for k in keyed]
+    assert [k[0] for k in keyed] == ["Jean.Martin@medecin.mssante.fr", "jean@hôpital.mssante.fr",
+                                     "Jean.Martin@medecin.mssante.fr", "jean@hôpital.mssante.fr"]
+    result = DirectoryService(store=store).import_file(path)
+    assert (result.outcome.entries, result.outcome.merged) == (2, 2)
+    assert [e.address for e in store.search(DirectoryCriteria(text="jean@hôpital.mssante.fr"))
+            ] == ["jean@HÔPITAL.mssante.fr"]
 
 
 def test_latin1_file_is_accepted_with_a_warning(store: DirectoryStore, tmp_path: Path) -> None:

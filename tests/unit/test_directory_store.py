@@ -13,6 +13,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,6 +230,89 @@ def test_duplicate_addresses_are_merged(database: Database) -> None:
         assert [e.address for e in store.search(criteria)] == [entry.address], criteria
     info = store.info()
     assert info is not None and info.merged == 1
+
+
+def _indexed_words(database: Database, table: str, row_id: int) -> list[tuple[str, str]]:
+    """(column, word) of every word instance the FTS table ``table`` holds for one row."""
+    def run(conn: Any) -> list[tuple[str, str]]:
+        conn.execute(f"CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, {table}, instance)")
+        try:
+            return sorted((str(r[1]), str(r[0])) for r in conn.execute(
+                "SELECT term, col FROM temp.words WHERE doc = ?", (row_id,)).fetchall())
+        finally:
+            conn.execute("DROP TABLE temp.words")
+    return database.call(run)
+
+
+PARIS = {"postcode": "75012", "city": "PARIS", "department": "75"}
+
+
+def test_a_duplicate_in_a_later_transaction_is_indexed_merged(database: Database) -> None:
+    """A repeated address met in a later load transaction updates a row committed earlier; the
+    word indexes, built after the load, hold its merged values once: both places, and the names
+    and RPPS learnt from the later row, find it."""
+    store = DirectoryStore(database=database, batch_rows=1, transaction_rows=2)
+    rows = [
+        rec("contact@cabinet.mssante.fr", "PER", postcode="69003", city="LYON",
+            department="69", structure="Cabinet Lyon"),  # no name yet
+        person("claire.roux@medecin.mssante.fr", "ROUX", "Claire", **PARIS),
+        person("zoe.blanc@medecin.mssante.fr", "BLANC", "Zoé", **PARIS),
+        # Same box, in the second transaction: the names, an RPPS, another place.
+        person("contact@CABINET.mssante.fr", "MARTIN", "Jean", rpps="10000000002",
+               postcode="13005", city="MARSEILLE", department="13", structure="Cabinet Sud"),
+        person("luc.petit@kine.mssante.fr", "PETIT", "Luc", **PARIS),
+    ]
+    outcome = store.import_records(rows, source_name="dups.txt")
+    assert (outcome.rows, outcome.entries, outcome.merged) == (5, 4, 1)
+    for criteria in ({"name": "martin"}, {"first_name": "jean"}, {"city": "lyon"},
+                     {"city": "marseille"}, {"postcode": "13005"}, {"department": "69"},
+                     {"rpps": "10000000002"}, {"structure": "sud"}, {"name": "martin",
+                     "city": "lyon"}):
+        assert addresses(store, **criteria) == ["contact@cabinet.mssante.fr"], criteria
+    assert store.autocomplete("mart") and store.autocomplete("mart")[0].family_name == "MARTIN"
+    [entry] = store.search(DirectoryCriteria(name="martin"))
+    assert entry.rpps == "10000000002" and entry.city == "LYON"
+    row_id = database.query("SELECT id FROM directory_b_entry WHERE address_key = ?",
+                            ("contact@cabinet.mssante.fr",))[0][0]
+    assert _indexed_words(database, "directory_b_names", row_id) == [
+        ("family", "martin"), ("given", "jean")]
+    assert _indexed_words(database, "directory_b_fts", row_id) == sorted([
+        ("family", "martin"), ("given", "jean"), ("profession", "medecin"),
+        ("structure", "cabinet"),
+        ("structure", "lyon"), ("structure", "cabinet"), ("structure", "sud"),
+        ("city", "lyon"), ("city", "marseille"), ("postcode", "69003"), ("postcode", "13005"),
+        ("postcode", "cp69"), ("department", "69"), ("department", "13"),
+        ("ids", "10000000002")])
+
+
+def test_rpps_searches_on_a_set_imported_before_the_ids_column(database: Database) -> None:
+    """A directory imported by an earlier version (word index as created by migration 0006,
+    without the ``ids`` column) is still searched by RPPS/ADELI until the next import."""
+    columns = ", ".join(("address_key", *RECORD_FIELDS))
+    marks = ", ".join("?" for _ in range(len(RECORD_FIELDS) + 1))
+
+    def legacy(conn: Any) -> None:
+        for row in BASE:
+            conn.execute(f"INSERT INTO directory_a_entry ({columns}) VALUES ({marks})",
+                         (address_key(row[0]), *row))
+        conn.execute("CREATE INDEX directory_a_entry_rpps ON directory_a_entry (rpps)")
+    database.write(legacy)
+    store = DirectoryStore(database=database)
+    assert addresses(store, rpps="10000000002") == ["jean.martin@medecin.mssante.fr"]
+    assert addresses(store, rpps="019876543") == ["luc.petit@kine.mssante.fr"]
+    assert addresses(store, rpps="10000000009") == []
+    # The next import replaces the legacy set's definition when it empties it.
+    store.import_records(BASE, source_name="new.txt")
+    store.import_records(BASE, source_name="again.txt")
+    assert "ids" in database.query("SELECT sql FROM sqlite_master WHERE name = ?",
+                                   ("directory_a_fts",))[0][0]
+    assert database.query("SELECT count(*) FROM sqlite_master WHERE name = ?",
+                          ("directory_a_entry_rpps",))[0][0] == 0
+    assert addresses(store, rpps="10000000002") == ["jean.martin@medecin.mssante.fr"]
+    assert addresses(store, rpps="10000000002", city="lyon") == [
+        "jean.martin@medecin.mssante.fr"]
+    assert addresses(store, rpps="10000000002", city="paris") == []
+    assert addresses(store, rpps="--") == []
 
 
 def test_refresh_replaces_the_previous_import(store: DirectoryStore) -> None:

@@ -10,6 +10,7 @@ from app.protocols.directory_extraction.reader import (
     ExtractionRecord,
     ExtractionReport,
     entry_from_record,
+    record_key,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "ExtractionRecord",
     "ExtractionReport",
     "entry_from_record",
+    "record_key",
 ]

@@ -113,11 +113,19 @@ _EXAMPLE_CHARS = 120
 _MEMBER_NAME = re.compile(r"(?:^|/)Extraction_Correspondance_MSSante[^/]*\.txt$", re.IGNORECASE)
 # A fast path for the common case (plain ASCII address); anything else goes through the full
 # MSSanté parser of app.domain.address (IDNA, look-alikes), which is too slow for 535,000 rows.
-_ASCII_ADDRESS = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-    r"[A-Za-z0-9])?)+$"
+_ASCII_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_ASCII_DOMAIN = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?)+"
 )
+_ASCII_ADDRESS = re.compile(f"^{_ASCII_LOCAL}@{_ASCII_DOMAIN}$")
+# The same check in two halves: a file holds a few hundred distinct domains, so each one is
+# checked (and lower-cased, for the de-duplication key) once and remembered.
+_ASCII_LOCAL_PART = re.compile(_ASCII_LOCAL)
+_ASCII_DOMAIN_PART = re.compile(_ASCII_DOMAIN)
+_DOMAIN_CACHE_MAX = 10_000
+# What str.strip() removes from ASCII text; "\n" cannot occur inside a line.
+_ASCII_CONTROL_SPACES = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 # Reason codes of ExtractionReport.bad_rows, with the French label the report shows.
 REASON_FIELD_COUNT = "field_count"
@@ -175,6 +183,15 @@ class ExtractionRecord(NamedTuple):
 
 
 _BOX_TYPES = {t.value: t for t in DirectoryBoxType}
+
+
+def record_key(address: str) -> str:
+    """The de-duplication key of an (already trimmed) address: as written, its domain
+    lower-cased. The same rule as app.store.directory_store.address_key, which the store applies
+    to records handed over without a key (tests/unit/test_directory_service.py checks that the
+    two agree)."""
+    at = address.rfind("@")
+    return address[: at + 1] + address[at + 1 :].lower()
 
 
 def entry_from_record(record: ExtractionRecord) -> DirectoryEntry:
@@ -278,6 +295,7 @@ class ExtractionReader:
         reader = ExtractionReader(Path("Extraction_Correspondance_MSSante.zip"))
         for entry in reader: ...            # DirectoryEntry values
         for record in reader.records(): ...  # or flat tuples, for a bulk insert
+        for row in reader.keyed_records(): ...  # (key, *record): the store's fast path
         reader.report.summary()
 
     Iterating twice reads the file twice (and resets the report). ExtractionFormatError (a
@@ -368,6 +386,13 @@ class ExtractionReader:
 
     def records(self) -> Iterator[ExtractionRecord]:
         """The entries as flat tuples: what a bulk import should consume (no object per field)."""
+        for row in self.keyed_records():
+            yield ExtractionRecord._make(row[1:])
+
+    def keyed_records(self) -> Iterator[tuple[str, ...]]:
+        """The fastest form, for the store's bulk import: plain tuples ``(key, *record)``, the
+        fields of an :class:`ExtractionRecord` preceded by the address's de-duplication key
+        (:func:`record_key`), computed here where the address is already at hand."""
         self.report = ExtractionReport(source_name=self.path.name,
                                        max_examples=self.report.max_examples)
         if self._is_zip():
@@ -389,7 +414,7 @@ class ExtractionReader:
             with open(self.path, "rb") as handle:
                 yield from self._read_checked(handle)
 
-    def _read_checked(self, raw: IO[bytes]) -> Iterator[ExtractionRecord]:
+    def _read_checked(self, raw: IO[bytes]) -> Iterator[tuple[str, ...]]:
         try:
             yield from self._read(raw)
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
@@ -419,7 +444,7 @@ class ExtractionReader:
                 continue
             yield number, chunk.rstrip(b"\r\n")
 
-    def _read(self, raw: IO[bytes]) -> Iterator[ExtractionRecord]:
+    def _read(self, raw: IO[bytes]) -> Iterator[tuple[str, ...]]:
         # zipfile hands out a BufferedIOBase whose readline(limit) is slow; a BufferedReader on top
         # gives the C fast path.
         stream: IO[bytes] = io.BufferedReader(cast(io.RawIOBase, raw), buffer_size=_READ_BUFFER)
@@ -461,15 +486,18 @@ class ExtractionReader:
         pick = itemgetter(*(index.get(name, width) for name in COLUMNS))
         strip = str.strip
         add_bad = report.add_bad
-        ascii_address = _ASCII_ADDRESS.match
+        local_part = _ASCII_LOCAL_PART.fullmatch
+        domain_part = _ASCII_DOMAIN_PART.fullmatch
+        domains: dict[str, str | None] = {}  # domain -> lower-cased, None when invalid
         box_types = {t.value: t.value for t in DirectoryBoxType}
-        make = tuple.__new__  # the NamedTuple's own __new__ is a Python-level call per row
-        record = ExtractionRecord
         derive_department = department_from_postcode
         # When no field starts or ends with whitespace (what strip() removes), the 31 strip()
         # calls are skipped. Every whitespace character but " " is unprintable (checked over all
-        # of Unicode), so a printable line needs stripping only around " ".
+        # of Unicode), so a printable line needs stripping only around " ". For ASCII text
+        # (str.isascii() costs nothing) the few ASCII control characters strip() removes are
+        # looked for instead: much cheaper than isprintable() over the whole line.
         printable = str.isprintable
+        controls = _ASCII_CONTROL_SPACES
 
         recoded_before = report.recoded_lines
         # The data lines are read here rather than through _lines(): one generator step and one
@@ -510,14 +538,28 @@ class ExtractionReader:
              l4_number_ext, l4_street_type, l4_street, l5, l6, postcode, department,
              _country) = (
                 pick(fields)
-                if printable(text) and "| " not in text and " |" not in text
-                and text[:1] != " " and text[-1:] != " "
+                if "| " not in text and " |" not in text and text[:1] != " "
+                and text[-1:] != " "
+                and (not any(c in text for c in controls) if text.isascii() else printable(text))
                 else map(strip, pick(fields))
             )
             if not address:
                 add_bad(number, REASON_EMPTY_ADDRESS, text)
                 continue
-            if not (ascii_address(address) if address.isascii() else _is_valid_address(address)):
+            if address.isascii():
+                local, _at, domain = address.rpartition("@")
+                lowered = domains.get(domain, "")
+                if lowered == "":
+                    lowered = domain.lower() if domain_part(domain) else None
+                    if len(domains) < _DOMAIN_CACHE_MAX:
+                        domains[domain] = lowered
+                if lowered is None or not _at or not local_part(local):
+                    add_bad(number, REASON_INVALID_ADDRESS, text)
+                    continue
+                key = local + "@" + lowered
+            elif _is_valid_address(address):
+                key = record_key(address)
+            else:
                 add_bad(number, REASON_INVALID_ADDRESS, text)
                 continue
             box_type = box_types.get(type_text)
@@ -537,12 +579,12 @@ class ExtractionReader:
                 city = _city_from_l6(l6, postcode)
             report.imported += 1
             # Type 8 is RPPS, 0 ADELI (the national id repeats the type digit in front).
-            yield make(record, (
-                address, box_type, civility, family, given, profession_code, profession,
+            yield (
+                key, address, box_type, civility, family, given, profession_code, profession,
                 specialty_code, specialty, company or trade_name, service, street, postcode, city,
                 department or derive_department(postcode),
                 pp_id if id_type == "8" or (not id_type and len(pp_id) == 11) else "",
-                pp_id if id_type == "0" else "", national, id_type, structure_id))
+                pp_id if id_type == "0" else "", national, id_type, structure_id)
         if report.recoded_lines > recoded_before and not cp1252:
             report.warnings.append(
                 f"{report.recoded_lines} ligne(s) n'étaient pas en UTF-8 et ont été lues comme "
