@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.errors import UserCancelled, UserFacingError
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+INTEGRITY_CHECK_DELAY_MS = 3_000
 
 
 def error_box(exc: BaseException, lang: str, parent: QWidget | None = None) -> QMessageBox:
@@ -121,7 +122,14 @@ async def run_window(request: GuiRequest, app: QApplication, *,
         closed: asyncio.Future[None] = loop.create_future()
         window.closed.connect(lambda: closed.done() or closed.set_result(None))
         window.show()
-        profile.check_integrity_in_background()
+
+        def check_store() -> None:
+            if not closed.done():
+                profile.check_integrity_in_background()
+
+        # The full check decrypts every page of the store on a second connection: after the
+        # first screen (the folder tree, the inbox's first page), not competing with it.
+        QTimer.singleShot(INTEGRITY_CHECK_DELAY_MS, check_store)
         await closed
         return EXIT_OK
     finally:

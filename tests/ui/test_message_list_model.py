@@ -69,6 +69,13 @@ class CountingSource:
             self.calls.append(("page", offset, threading.get_ident()))
         return self._queries.page(query, offset, limit)
 
+    def page_from(self, query: ListQuery, anchor_id: int, limit: int, *,
+                  before: bool = False) -> list[MessageRow] | None:
+        with self._lock:
+            self.calls.append(("before" if before else "after", anchor_id,
+                               threading.get_ident()))
+        return self._queries.page_from(query, anchor_id, limit, before=before)
+
 
 @pytest.fixture
 def profile(tmp_path: Path) -> Iterator[Profile]:
@@ -126,7 +133,13 @@ def test_row_count_pages_and_bold_unread(qtbot: Any, qtmodeltester: Any,
     wait_loaded(qtbot, model)
     assert model.index(90, Column.SUBJECT).data(Roles.LOADED) is True
     assert model.index(90, Column.SUBJECT).data() == "Compte rendu 00005"
-    assert sorted({offset for kind, offset, _ in source.calls if kind == "page"}) == [60, 80]
+    # A jump reads by offset; the page before is then read from that page's first row.
+    assert [offset for kind, offset, _ in source.calls if kind == "page"] == [80]
+    assert model.index(79, Column.SUBJECT).data(Roles.LOADED) is False
+    wait_loaded(qtbot, model)
+    assert model.index(79, Column.SUBJECT).data() == "Compte rendu 00016"
+    first_of_page_4 = model.index(80, Column.SUBJECT).data(Roles.MESSAGE_ID)
+    assert ("before", first_of_page_4) in [(kind, anchor) for kind, anchor, _ in source.calls]
 
     # uid 93 is unread (93 % 3 == 0): bold; uid 94 is read: not bold.
     unread = model.index(95 - 93, Column.SENDER)
@@ -162,13 +175,16 @@ def test_sort_requeries_in_sql(qtbot: Any, qtmodeltester: Any,
     assert model.query is not None and model.query.sort is SortKey.SUBJECT
     subjects = texts(model, Column.SUBJECT)
     assert subjects[0] == "Compte rendu 00001"
-    assert subjects[-2:] == ["Resultats du scanner", "Résultats de biologie"]
+    # Accents folded: "Résultats de" before "Resultats du", as a French reader expects.
+    assert subjects[-2:] == ["Résultats de biologie", "Resultats du scanner"]
 
     with qtbot.waitSignal(model.loaded, timeout=10_000):
         model.sort(Column.SENDER, Qt.SortOrder.DescendingOrder)
     senders = texts(model, Column.SENDER)
     assert senders[-1] == "Alice DURAND"
-    assert senders == sorted(senders, key=str.casefold, reverse=True)
+    # Z→A with accents folded: "Éric" between "Dr" and "Laboratoire", not before "Zoé".
+    order = ["Zoé ZELLER", "Laboratoire Biolab", "Éric LEFÈVRE", "Dr Jean MARTIN", "Alice DURAND"]
+    assert senders == sorted(senders, key=order.index)
 
     with qtbot.waitSignal(model.loaded, timeout=10_000):
         model.sort(Column.DATE, Qt.SortOrder.AscendingOrder)
@@ -299,3 +315,24 @@ def test_100k_rows_scroll_without_data_touching_the_database(
     assert all(thread != gui_thread for _, _, thread in source.calls)
     assert len(source.calls) <= 10
     assert len(model.cached_pages()) <= 10
+
+
+def test_scrolling_reads_each_next_page_from_its_neighbour(
+        qtbot: Any, qtmodeltester: Any, profile: Profile) -> None:
+    folder = inbox(profile)
+    bulk_messages(profile, folder, 1000)
+    model, source = make_model(profile, page_size=50)
+    qtmodeltester.check(model)
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        model.set_query(ListQuery(folder_id=folder, sort=SortKey.SENDER, descending=False))
+    ids: list[int] = []
+    for row in range(1000):  # as a view scrolling down would ask
+        qtbot.waitUntil(lambda r=row: model.index(r, 0).data(Roles.LOADED) is True,
+                        timeout=10_000)
+        ids.append(model.index(row, 0).data(Roles.MESSAGE_ID))
+    # The same rows, in the same order, as one query reads them.
+    whole = MessageQueries(database=profile.database).page(model.query, 0, 1000)
+    assert ids == [r.id for r in whole]
+    kinds = [kind for kind, _, _ in source.calls]
+    assert kinds.count("first") == 1 and kinds.count("after") == 19
+    assert "page" not in kinds  # never an OFFSET walk
