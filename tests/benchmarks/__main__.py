@@ -49,17 +49,44 @@ def main(argv: list[str]) -> int:
         "| group | measurement | Estafette | peer | peer figure | ratio | target | note |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    fresh: list[str] = []
     for group, r in rows:
         ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
-        lines.append(f"| {group} | {r.name} | {_fmt(r.value, r.unit)} | {r.peer or '—'} | "
+        fresh.append(f"| {group} | {r.name} | {_fmt(r.value, r.unit)} | {r.peer or '—'} | "
                      f"{_fmt(r.peer_value, r.unit)} | {ratio} | {r.target or '—'} | {r.note} |")
-    text = "\n".join(lines) + "\n"
     print()
-    print(text)
+    print("\n".join(lines + fresh) + "\n")
     if not wanted:
-        DOC.write_text(text)
+        DOC.write_text("\n".join(lines + fresh) + "\n")
         print(f"written to {DOC}")
+    elif fresh and not failures:
+        # A filtered run replaces its own groups' rows and keeps the others (each row says the
+        # date of the run it came from in the header only: the groups' rows are re-measured
+        # together when the whole set runs).
+        DOC.write_text("\n".join(lines + merged_rows(wanted, fresh)) + "\n")
+        print(f"{len(fresh)} rows of {DOC} replaced")
     return 1 if failures else 0
+
+
+def merged_rows(wanted: str, fresh: list[str]) -> list[str]:
+    """The rows of docs/benchmarks.md with those of the groups matching ``wanted`` replaced by
+    ``fresh`` (in place of the first replaced row, else at the end)."""
+    old = [line for line in DOC.read_text().splitlines()
+           if line.startswith("| ") and not line.startswith(("| group ", "|---"))] \
+        if DOC.exists() else []
+    out: list[str] = []
+    placed = False
+    for line in old:
+        group = line.split("|")[1].strip()
+        if wanted in group:
+            if not placed:
+                out.extend(fresh)
+                placed = True
+            continue
+        out.append(line)
+    if not placed:
+        out.extend(fresh)
+    return out
 
 
 if __name__ == "__main__":
