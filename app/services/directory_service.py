@@ -41,6 +41,10 @@ from app.protocols.directory_extraction import (
     ExtractionRecord,
     ExtractionReport,
 )
+from app.protocols.directory_extraction.process_reader import (
+    ProcessExtractionReader,
+    extraction_reader,
+)
 from app.protocols.fhir import FhirDirectory, FhirDirectoryConfig
 from app.protocols.ldap import LdapDirectory, LdapDirectoryConfig
 from app.store.account_store import SecretStore
@@ -371,7 +375,8 @@ class DirectoryService:
         settings: SettingStore | None = None,
         secrets: SecretStore | None = None,
         remote_timeout: float = DEFAULT_REMOTE_TIMEOUT,
-        reader_factory: Callable[[Path], ExtractionReader] = ExtractionReader,
+        reader_factory: Callable[[Path], ExtractionReader | ProcessExtractionReader] = (
+            extraction_reader),
     ) -> None:
         self._store = store
         self._remotes = list(remotes)
