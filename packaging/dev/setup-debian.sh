@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 fonts-dejavu-core isync offlineimap3 python3-venv
-  dnsmasq
+  dnsmasq time
 )
 # Node.js (for the sandbox's OpenID provider): take the machine's own if present.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
