@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import threading
@@ -29,14 +30,6 @@ from app.profile_location import (  # noqa: F401 - re-exported
     profile_exists,
 )
 from app.services.audit_service import AuditService
-from app.services.conversation_service import ConversationService
-from app.services.credentials import CredentialService, CredentialSyncEngine
-from app.services.document_indexer import DocumentIndexer
-from app.services.outbox_service import ImapSentFolder, OutboxService
-from app.services.receipt_runner import ReceiptRunner
-from app.services.receipt_service import ReceiptService
-from app.services.sync_engine import SyncEngine
-from app.services.whitelist_service import WhitelistService
 from app.store.account_store import (
     AccountStore,
     DatabaseSecretStore,
@@ -44,7 +37,6 @@ from app.store.account_store import (
     SecretStore,
 )
 from app.store.audit_store import AuditStore
-from app.store.conversation_store import ConversationStore
 from app.store.database import Database, IntegrityPolicy
 from app.store.keys import (
     KeyFileKeyProvider,
@@ -54,17 +46,32 @@ from app.store.keys import (
     vetted_keyring,
 )
 from app.store.message_store import MessageStore
-from app.store.outbox_store import DraftStore, OutboxStore, SendSettingsStore, SettingStore
-from app.store.receipt_store import ReceiptStore
-from app.store.whitelist_store import WhitelistStore
+from app.store.outbox_store import SettingStore
 
 if TYPE_CHECKING:
     from app.domain.account import Account
     from app.protocols.imap.connection import ImapConnection
+    from app.services.conversation_service import ConversationService
+    from app.services.credentials import CredentialService
     from app.services.directory_service import DirectoryService
+    from app.services.document_indexer import DocumentIndexer
+    from app.services.outbox_service import OutboxService
+    from app.services.receipt_runner import ReceiptRunner
+    from app.services.receipt_service import ReceiptService
+    from app.services.sync_engine import SyncEngine
+    from app.services.whitelist_service import WhitelistService
 
 KEY_SOURCE_KEYRING = "keyring"
 KEY_SOURCE_FILE = "key-file"
+# What ``Profile.start_services`` builds (the rest of its imports come with these).
+_SERVICE_MODULES = (
+    "app.services.credentials",
+    "app.services.outbox_service",
+    "app.services.receipt_runner",
+    "app.services.document_indexer",
+    "app.protocols.imap.authenticated",
+    "app.protocols.smtp.submission",
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,16 @@ class ProfileInfo:
 
 @dataclass
 class Profile:
-    """An open profile: its database, stores and executors. Close it (or use ``with``)."""
+    """An open profile: its database, stores and executors. Close it (or use ``with``).
+
+    Opening builds only what the first screen reads (accounts, messages, settings, audit). The
+    services — credentials, sync, whitelist, outbox, receipts, conversations, the document
+    indexer — are built on first use, each with its imports (~0.5 s of every start otherwise:
+    OIDC/HTTP/JOSE, SMTP, MIME, XDM…; tests/benchmarks ui). What must run at open — the receipt
+    catch-up of mail a previous run left unhandled, the indexer's pending documents — runs in
+    ``start_services``: at once in ``open_profile`` unless ``defer_services`` (the window calls
+    it in the background after its first paint).
+    """
 
     profile_dir: Path
     info: ProfileInfo
@@ -123,21 +139,26 @@ class Profile:
     events: EventBus
     executors: Executors
     messages: MessageStore
-    sync: SyncEngine
     audit: AuditService
-    whitelist: WhitelistService
-    outbox: OutboxService
-    credentials: CredentialService
-    receipts: ReceiptService
-    conversations: ConversationService
-    documents: DocumentIndexer
-    incoming: ReceiptRunner
+    settings: SettingStore
     _store_key: bytes = field(default=b"", repr=False)
     _closed: bool = field(default=False, repr=False)
     # Built on first use (see ``directory``): its LDAP, FHIR and extraction code is not needed to
     # open a profile, and importing it cost ~0.13 s of every start (tests/benchmarks ui).
     _directory: DirectoryService | None = field(default=None, repr=False)
     _directory_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The services, built on first use under one re-entrant lock (they build one another).
+    _services: dict[str, Any] = field(default_factory=dict, repr=False)
+    _services_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _services_started: bool = field(default=False, repr=False)
+    _documents_arrived: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        # Bodies stored since the last drain was asked for: the indexer runs once a sync pass
+        # has ended (draining during the pass took the CPU and the database from the sync).
+        self.events.subscribe(MessagesStored, self._note_stored)
+        self.events.subscribe(MessagesChanged, self._note_stored)
+        self.events.subscribe(SyncFinished, self._index_documents)
 
     @property
     def directory(self) -> DirectoryService:
@@ -150,8 +171,169 @@ class Profile:
 
                 self._directory = DirectoryService(
                     store=DirectoryStore(database=self.database),
-                    settings=SettingStore(database=self.database), secrets=self.secrets)
+                    settings=self.settings, secrets=self.secrets)
             return self._directory
+
+    # -- the services, built on first use ----------------------------------------------------
+
+    def _service(self, name: str, build: Callable[[], Any]) -> Any:
+        with self._services_lock:
+            service = self._services.get(name)
+            if service is None:
+                service = build()
+                self._services[name] = service
+            return service
+
+    @property
+    def credentials(self) -> CredentialService:
+        def build() -> CredentialService:
+            from app.services.credentials import CredentialService
+
+            return CredentialService(accounts=self.accounts, secrets=self.secrets,
+                                     settings=self.settings, audit=self.audit)
+
+        service: CredentialService = self._service("credentials", build)
+        return service
+
+    @property
+    def sync(self) -> SyncEngine:
+        def build() -> SyncEngine:
+            from app.services.credentials import CredentialSyncEngine
+
+            engine = CredentialSyncEngine(
+                credentials=self.credentials,
+                connection_factory=_imap_factory(self.credentials),
+                store=self.messages,
+                events=self.events,
+                password_for=self.accounts.password,
+                audit=self.audit,
+            )
+            engine.observe_bodies(self.incoming.observe)  # ordinary mail is then not read back
+            return engine
+
+        service: SyncEngine = self._service("sync", build)
+        return service
+
+    @property
+    def conversations(self) -> ConversationService:
+        def build() -> ConversationService:
+            from app.services.conversation_service import ConversationService
+            from app.store.conversation_store import ConversationStore
+
+            store = ConversationStore(database=self.database)
+            return ConversationService(repository=store, new_id=lambda: uuid.uuid4().hex,
+                                       is_opposed=store.is_opposed)
+
+        service: ConversationService = self._service("conversations", build)
+        return service
+
+    @property
+    def whitelist(self) -> WhitelistService:
+        def build() -> WhitelistService:
+            from app.services.whitelist_service import WhitelistService
+            from app.store.whitelist_store import WhitelistStore
+
+            return WhitelistService(store=WhitelistStore(database=self.database),
+                                    settings=self.settings, audit=self.audit)
+
+        service: WhitelistService = self._service("whitelist", build)
+        return service
+
+    @property
+    def outbox(self) -> OutboxService:
+        def build() -> OutboxService:
+            return _outbox(self.database, self.accounts, self.events, self.audit,
+                           self.credentials, self.conversations, self.settings, self.whitelist)
+
+        service: OutboxService = self._service("outbox", build)
+        return service
+
+    @property
+    def receipts(self) -> ReceiptService:
+        def build() -> ReceiptService:
+            from app.services.receipt_service import ReceiptService
+            from app.store.receipt_store import ReceiptStore
+
+            outbox = self.outbox
+            return ReceiptService(
+                store=ReceiptStore(database=self.database),
+                messages=self.messages,
+                outbox=outbox,
+                outbox_store=outbox.store,
+                accounts=self.accounts,
+                settings=self.settings,
+                conversations=self.conversations,
+            )
+
+        service: ReceiptService = self._service("receipts", build)
+        return service
+
+    @property
+    def incoming(self) -> ReceiptRunner:
+        """Receipts, read-receipt requests and patient conversations, worked out on a thread of
+        their own, fed by the sync's events (on the sync's thread they made an initial sync half
+        as long again); what a previous run left unhandled is caught up when it is built."""
+
+        def build() -> ReceiptRunner:
+            from app.services.receipt_runner import ReceiptRunner
+
+            self._check_open()
+            receipts = self.receipts
+            runner = ReceiptRunner(receipts=receipts, store=receipts.store,
+                                   settings=self.settings)
+            runner.subscribe(self.events)
+            runner.catch_up()
+            return runner
+
+        service: ReceiptRunner = self._service("incoming", build)
+        return service
+
+    @property
+    def documents(self) -> DocumentIndexer:
+        """Text of PDF/CDA/XDM attachments, indexed in the background on the CPU executor once
+        each sync pass has ended; what a previous run left is picked up when it is built."""
+
+        def build() -> DocumentIndexer:
+            from app.services.document_indexer import DocumentIndexer
+
+            self._check_open()
+            indexer = DocumentIndexer(store=self.messages, executor=self.executors.cpu)
+            indexer.schedule()
+            return indexer
+
+        service: DocumentIndexer = self._service("documents", build)
+        return service
+
+    def start_services(self) -> None:
+        """Build the services and start what must run after each open: the receipt catch-up,
+        the document indexer's pending work. Idempotent; blocking (imports, a few reads): the
+        window calls it off the UI thread after its first paint."""
+        if self._services_started:
+            return
+        # Imported first, outside the lock (the imports are most of the cost): a service asked
+        # for meanwhile on another thread waits only for its own construction.
+        for module in _SERVICE_MODULES:
+            importlib.import_module(module)
+        with self._services_lock:
+            if self._services_started:
+                return
+            self._check_open()
+            _ = self.incoming, self.sync, self.documents
+            self._services_started = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise UserFacingError("Le profil est fermé.", message_en="The profile is closed.")
+
+    def _note_stored(self, event: MessagesStored | MessagesChanged) -> None:
+        if isinstance(event, MessagesStored) or event.changed_ids:
+            self._documents_arrived.set()
+
+    def _index_documents(self, _event: SyncFinished) -> None:
+        if self._documents_arrived.is_set():  # a pass that stored nothing costs no drain
+            self._documents_arrived.clear()
+            with contextlib.suppress(UserFacingError):  # closed meanwhile
+                self.documents.schedule()
 
     def check_integrity_in_background(self) -> bool:
         """Start the full store check deferred at open (``integrity_check="auto"``), off the
@@ -164,13 +346,18 @@ class Profile:
         return self.database.check_in_background(self._store_key, done)
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+        with self._services_lock:  # no service is built past this point
+            if self._closed:
+                return
+            self._closed = True
+            documents = self._services.get("documents")
+            incoming = self._services.get("incoming")
         # The background document indexer ends after the message in hand, before the store.
-        self.documents.stop(wait=True)
+        if documents is not None:
+            documents.stop(wait=True)
         # Receipt handling too (what it had not reached is caught up at the next open).
-        self.incoming.stop(wait=True)
+        if incoming is not None:
+            incoming.stop(wait=True)
         try:
             self.database.close()
         finally:
@@ -196,11 +383,14 @@ def open_profile(
     create: bool = True,
     keyring_backend: Any | None = None,
     integrity_check: IntegrityPolicy | bool = True,
+    defer_services: bool = False,
 ) -> Profile:
     """Open the profile in ``profile_dir``, creating it (directory, key, database) when absent.
 
     The key comes from ``key_file`` when given, else from the OS keyring (plaintext keyring
     backends are refused); ``passphrase`` wraps it. ``keyring_backend`` lets tests inject one.
+    With ``defer_services`` the services are not built nor started here: the caller runs
+    ``Profile.start_services`` soon after (the window: in the background after its first paint).
     """
     profile_dir = profile_dir.expanduser()
     info_path = profile_dir / PROFILE_INFO_NAME
@@ -266,7 +456,7 @@ def open_profile(
     except BaseException:
         executors.shutdown(wait=True)
         raise
-    incoming: ReceiptRunner | None = None
+    profile: Profile | None = None
     try:
         if is_new:
             info.write(info_path)
@@ -279,90 +469,30 @@ def open_profile(
         accounts = AccountStore(database=database, secrets=secrets, events=events)
         audit = AuditService(store=AuditStore(database=database))
         audit.purge_expired()  # the six-month retention (ECO.4.1.1) is applied on every open
-        messages = MessageStore(database=database)
-        settings = SettingStore(database=database)
-        credentials = CredentialService(
-            accounts=accounts, secrets=secrets, settings=settings, audit=audit
-        )
-        sync: SyncEngine = CredentialSyncEngine(
-            credentials=credentials,
-            connection_factory=_imap_factory(credentials),
-            store=messages,
-            events=events,
-            password_for=accounts.password,
-            audit=audit,
-        )
-        conversation_store = ConversationStore(database=database)
-        conversations = ConversationService(
-            repository=conversation_store,
-            new_id=lambda: uuid.uuid4().hex,
-            is_opposed=conversation_store.is_opposed,
-        )
-        whitelist, outbox = _sending(
-            database, accounts, events, audit, credentials, conversations, settings
-        )
-        receipts = ReceiptService(
-            store=ReceiptStore(database=database),
-            messages=messages,
-            outbox=outbox,
-            outbox_store=outbox.store,
+        profile = Profile(
+            profile_dir=profile_dir,
+            info=info,
+            database=database,
             accounts=accounts,
-            settings=settings,
-            conversations=conversations,
+            secrets=secrets,
+            events=events,
+            executors=executors,
+            audit=audit,
+            messages=MessageStore(database=database),
+            settings=SettingStore(database=database),
+            _store_key=key,
         )
-        # Receipts, read-receipt requests and patient conversations are worked out on a thread
-        # of their own, fed by the sync's events (on the sync's thread they made an initial sync
-        # half as long again); what a previous run left unhandled is caught up now.
-        incoming = ReceiptRunner(receipts=receipts, store=receipts.store, settings=settings)
-        incoming.subscribe(events)
-        sync.observe_bodies(incoming.observe)  # ordinary mail is then not read back
-        incoming.catch_up()
-        # Text of PDF/CDA/XDM attachments, indexed in the background on the CPU executor once
-        # each sync pass has ended (draining during the pass took the CPU and the database
-        # from the sync: 2 cores); what a previous run left is picked up now.
-        documents = DocumentIndexer(store=messages, executor=executors.cpu)
-        arrived = threading.Event()  # bodies stored since the last drain was asked for
-
-        def note_stored(event: MessagesStored | MessagesChanged) -> None:
-            if isinstance(event, MessagesStored) or event.changed_ids:
-                arrived.set()
-
-        def index_documents(_event: SyncFinished) -> None:
-            if arrived.is_set():  # a pass that stored nothing costs no drain
-                arrived.clear()
-                documents.schedule()
-
-        events.subscribe(MessagesStored, note_stored)
-        events.subscribe(MessagesChanged, note_stored)
-        events.subscribe(SyncFinished, index_documents)
-        documents.schedule()
+        if not defer_services:
+            profile.start_services()
     except BaseException:
-        if incoming is not None:
-            incoming.stop(wait=True)
+        if profile is not None:
+            with contextlib.suppress(Exception):
+                profile.close()
         with contextlib.suppress(Exception):
             database.close()
         executors.shutdown(wait=True)
         raise
-    return Profile(
-        profile_dir=profile_dir,
-        info=info,
-        database=database,
-        accounts=accounts,
-        secrets=secrets,
-        events=events,
-        executors=executors,
-        audit=audit,
-        messages=messages,
-        sync=sync,
-        whitelist=whitelist,
-        outbox=outbox,
-        credentials=credentials,
-        receipts=receipts,
-        conversations=conversations,
-        documents=documents,
-        incoming=incoming,
-        _store_key=key,
-    )
+    return profile
 
 
 def _imap_factory(credentials: CredentialService) -> Callable[[Account], ImapConnection]:
@@ -394,7 +524,7 @@ def _imap_factory(credentials: CredentialService) -> Callable[[Account], ImapCon
     return connect
 
 
-def _sending(
+def _outbox(
     database: Database,
     accounts: AccountStore,
     events: EventBus,
@@ -402,8 +532,9 @@ def _sending(
     credentials: CredentialService,
     conversations: ConversationService,
     settings: SettingStore,
-) -> tuple[WhitelistService, OutboxService]:
-    """The whitelist and the outbox: SMTP submission, and the Sent folder over IMAP."""
+    whitelist: WhitelistService,
+) -> OutboxService:
+    """The outbox: SMTP submission, and the Sent folder over IMAP."""
     from app.domain.account import TlsMode
     from app.protocols.smtp.submission import SmtpAccount, SmtpSubmitter
     from app.services.credentials import (
@@ -411,10 +542,8 @@ def _sending(
         PasswordCredential,
         TokenCredential,
     )
-
-    whitelist = WhitelistService(
-        store=WhitelistStore(database=database), settings=settings, audit=audit
-    )
+    from app.services.outbox_service import ImapSentFolder, OutboxService
+    from app.store.outbox_store import DraftStore, OutboxStore, SendSettingsStore
 
     def submitter(account: Account, password: str) -> SmtpSubmitter:
         credential = credentials.credential(account)
@@ -451,4 +580,4 @@ def _sending(
         audit=audit,
         conversations=conversations,
     )
-    return whitelist, outbox
+    return outbox

@@ -71,9 +71,10 @@ def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
     from app.store.settings_store import AppSettingsStore
 
     # "auto": a cleanly closed, recently checked store opens at once; its full check then runs
-    # in the background once the window is up (ADR 0002).
+    # in the background once the window is up (ADR 0002). The services (sync, outbox,
+    # receipts…) too: the window starts them off the UI thread after its first paint.
     profile = open_profile(request.profile_dir, key_file=request.key_file,
-                           integrity_check="auto")
+                           integrity_check="auto", defer_services=True)
     try:
         accounts = profile.accounts.list()
         settings = AppSettingsStore(settings=SettingStore(database=profile.database),

@@ -184,3 +184,37 @@ def test_task_runner_delivers_on_the_gui_thread_and_drops_stale_answers(qtbot) -
         pool.submit(lambda: None).result()
         qtbot.wait(50)
         assert got == [("new", gui)]
+
+
+def test_window_builds_the_reader_and_the_services_after_the_first_paint(
+        qtbot, tmp_path: Path) -> None:
+    """``ui.main`` opens the profile with its services deferred: the window shows the list
+    without them, then builds them off the UI thread and counts the outbox; the reading pane
+    and the preview pane are built when first needed."""
+    profile = open_profile(tmp_path / "deferred", key_file=tmp_path / "key", defer_services=True)
+    try:
+        profile.accounts.add(Account(
+            address=MAILBOX, kind=MailboxKind.PER, login=MAILBOX, auth=AuthMethod.PASSWORD,
+            imap=Endpoint("127.0.0.1", 9, TlsMode.IMPLICIT),
+            smtp=Endpoint("127.0.0.1", 9, TlsMode.STARTTLS)), password="secret")
+        window = MainWindow(profile.accounts.list(), profile=profile, sync_on_start=False,
+                            use_tray=False)
+        qtbot.addWidget(window)
+        assert profile._services == {} and not window._outbox_timer.isActive()
+        assert window._reader is None and window._preview_panel is None
+        assert window.reader_stack.count() == 1  # the placeholder only
+        window.show()
+        qtbot.waitUntil(lambda: profile._services_started, timeout=WAIT_MS)
+        qtbot.waitUntil(window._outbox_timer.isActive, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "vide" in window.status.outbox_label.text()
+                        or "envoyer" in window.status.outbox_label.text(), timeout=WAIT_MS)
+        assert window._reader is None  # no message opened yet
+        reader = window.reader
+        assert window.reader_stack.count() == 2 and window.reader_stack.widget(1) is (
+            window.reader_splitter)
+        assert reader is window.reader and window.attachment_bar.isHidden()
+        panel = window.preview_panel
+        assert window.reader_splitter.indexOf(panel) == 1 and panel.isHidden()
+        window.close()
+    finally:
+        profile.close()

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -52,7 +54,6 @@ from PySide6.QtWidgets import (
 from app.domain.settings import AppSettings
 from app.errors import UserFacingError
 from app.events import Event, MessagesChanged, MessagesStored, StoreIntegrityChecked
-from app.services.outbox_service import OutboxItemQueued
 from ui.bridge import EventBridge
 from ui.dialogs import error_text
 from ui.models.account_model import AccountModel, AccountRow, NodeType, Pane, Roles
@@ -64,17 +65,26 @@ from ui.models.message_list_model import MessageListModel
 from ui.operations import BackgroundOp, make_runner
 from ui.services.lock_controller import LockController
 from ui.tray import NewMailNotifier
-from ui.widgets.attachment_bar import AttachmentBar
 from ui.widgets.card_status import CardStatusIndicator
 from ui.widgets.message_list import MessageListView
-from ui.widgets.preview import FilingRequest, PreviewPanel, PreviewWindow, create_preview
-from ui.widgets.reader import MessageReader, ReaderContent, prepare_content
 from ui.widgets.status_bar import SyncStatusBar
 from ui.windows.patient_pane import NewPatientMessageDialog, PatientPane
+
+if TYPE_CHECKING:
+    from ui.widgets.attachment_bar import AttachmentBar
+    from ui.widgets.preview import FilingRequest, PreviewPanel
+    from ui.widgets.reader import MessageReader, ReaderContent
 
 T = TypeVar("T")
 REFRESH_DELAY_MS = 300
 OUTBOX_INTERVAL_MS = 30_000
+# The profile's services (sync, outbox, receipts…) are built off the UI thread once the first
+# page of the list is painted (``Profile.start_services``): this long after that page came in,
+# or this long after the window was built when no list loads (no account yet).
+SERVICES_AFTER_LIST_MS = 50
+SERVICES_FALLBACK_MS = 1_000
+
+log = logging.getLogger(__name__)
 
 # Badge colours per mailbox kind; dark enough for white text (contrast ratio >= 4.5:1).
 _BADGE_COLOURS = {"PER": "#1f5fa8", "ORG": "#2e7040", "APP": "#8a4b00"}
@@ -288,39 +298,18 @@ class MainWindow(QMainWindow):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)  # greyed: nothing to act on yet
 
-        self.reader = MessageReader(self)
-        self.attachment_bar = AttachmentBar(self)
-        self.attachment_bar.hide()
-        self.reader.attachments_changed.connect(self._on_attachments)
-        self.reader.mdn_send_requested.connect(self._send_mdn)
-        self.reader.mdn_ignore_requested.connect(self._decline_mdn)
-        self.attachment_bar.preview_requested.connect(self.preview_attachment)
-        self.attachment_bar.open_requested.connect(self.preview_attachment)
-        self.attachment_bar.save_requested.connect(self.save_attachment)
-        message_column = QWidget(self)
-        reader_layout = QVBoxLayout(message_column)
-        reader_layout.setContentsMargins(0, 0, 0, 0)
-        reader_layout.addWidget(self.reader, 1)
-        reader_layout.addWidget(self.attachment_bar)
-        # Previews open in a pane beside the message (closable; "open in a window" moves the
-        # same preview into a window of its own).
-        self.preview_panel = PreviewPanel(self)
-        self.preview_panel.close_requested.connect(self.close_preview)
-        self.preview_panel.detach_requested.connect(self.detach_preview)
-        self.preview_panel.print_requested.connect(self.print_preview)
+        # The reading page (reader, attachment bar, preview pane) is built on first use
+        # (``reader``, ``attachment_bar``, ``reader_splitter``): its parsing and sanitising code
+        # is not needed to paint the list. Previews open in a pane beside the message
+        # (closable; "open in a window" moves the same preview into a window of its own).
+        self._reader: MessageReader | None = None
+        self._attachment_bar: AttachmentBar | None = None
+        self._reader_splitter: QSplitter | None = None
+        self._preview_panel: PreviewPanel | None = None
         self._preview_source: tuple[int | None, int] | None = None  # (message id, position)
-        reader_page = QSplitter(Qt.Orientation.Horizontal, self)
-        reader_page.setObjectName("readerSplitter")
-        reader_page.addWidget(message_column)
-        reader_page.addWidget(self.preview_panel)
-        reader_page.setChildrenCollapsible(False)
-        reader_page.setStretchFactor(0, 2)
-        reader_page.setStretchFactor(1, 3)
-        self.reader_splitter = reader_page
         self.reader_stack = QStackedWidget(self)
         self.reader_stack.setObjectName("readerStack")
         self.reader_stack.addWidget(self.placeholder)
-        self.reader_stack.addWidget(reader_page)
 
         self.message_model: MessageListModel | None = None
         self.message_list: MessageListView | None = None
@@ -384,13 +373,98 @@ class MainWindow(QMainWindow):
         if bridge is not None:
             bridge.event_published.connect(self.handle_event)
         self.set_accounts(accounts)
+        self._sync_on_start = sync_on_start
+        self._services_requested = False
+        self._services_timer = QTimer(self)
+        self._services_timer.setSingleShot(True)
+        self._services_timer.timeout.connect(self._start_services)
         if profile is not None:
             self._load_account_ids()
             self._load_unlock_policy()
-            self._count_outbox()
-            self._outbox_timer.start()
-            if sync_on_start:
-                QTimer.singleShot(0, self.sync_all)
+            # The outbox and the sync wait for the services, built after the first paint.
+            self._services_timer.start(SERVICES_FALLBACK_MS)
+
+    # -- services ----------------------------------------------------------------------------
+    def _start_services(self) -> None:
+        """Build the profile's services off the UI thread (their imports are most of a cold
+        start), then count and run the outbox, and sync when asked to at start."""
+        if self.profile is None or self._services_requested or self._closing:
+            return
+        self._services_requested = True
+        self._services_timer.stop()
+        self._cpu(self.profile.start_services, lambda _r: self._services_ready())
+
+    def _services_ready(self) -> None:
+        if self._closing:
+            return
+        self._count_outbox()
+        self._outbox_timer.start()
+        if self._sync_on_start:
+            self.sync_all()
+
+    # -- the reading page, built on first use -------------------------------------------------
+    def _build_reader_page(self) -> None:
+        from ui.widgets.attachment_bar import AttachmentBar
+        from ui.widgets.reader import MessageReader
+
+        reader = MessageReader(self)
+        attachment_bar = AttachmentBar(self)
+        attachment_bar.hide()
+        reader.attachments_changed.connect(self._on_attachments)
+        reader.mdn_send_requested.connect(self._send_mdn)
+        reader.mdn_ignore_requested.connect(self._decline_mdn)
+        attachment_bar.preview_requested.connect(self.preview_attachment)
+        attachment_bar.open_requested.connect(self.preview_attachment)
+        attachment_bar.save_requested.connect(self.save_attachment)
+        message_column = QWidget(self)
+        reader_layout = QVBoxLayout(message_column)
+        reader_layout.setContentsMargins(0, 0, 0, 0)
+        reader_layout.addWidget(reader, 1)
+        reader_layout.addWidget(attachment_bar)
+        reader_page = QSplitter(Qt.Orientation.Horizontal, self)
+        reader_page.setObjectName("readerSplitter")
+        reader_page.addWidget(message_column)
+        reader_page.setChildrenCollapsible(False)
+        reader_page.setStretchFactor(0, 2)
+        self.reader_stack.addWidget(reader_page)  # index 1, after the placeholder
+        self._reader, self._attachment_bar = reader, attachment_bar
+        self._reader_splitter = reader_page
+
+    @property
+    def reader(self) -> MessageReader:
+        if self._reader is None:
+            self._build_reader_page()
+        assert self._reader is not None
+        return self._reader
+
+    @property
+    def attachment_bar(self) -> AttachmentBar:
+        if self._attachment_bar is None:
+            self._build_reader_page()
+        assert self._attachment_bar is not None
+        return self._attachment_bar
+
+    @property
+    def reader_splitter(self) -> QSplitter:
+        if self._reader_splitter is None:
+            self._build_reader_page()
+        assert self._reader_splitter is not None
+        return self._reader_splitter
+
+    @property
+    def preview_panel(self) -> PreviewPanel:
+        """The preview pane beside the message, built on first use (hidden until a preview)."""
+        if self._preview_panel is None:
+            from ui.widgets.preview import PreviewPanel
+
+            panel = PreviewPanel(self)
+            panel.close_requested.connect(self.close_preview)
+            panel.detach_requested.connect(self.detach_preview)
+            panel.print_requested.connect(self.print_preview)
+            self.reader_splitter.addWidget(panel)
+            self.reader_splitter.setStretchFactor(1, 3)
+            self._preview_panel = panel
+        return self._preview_panel
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -706,11 +780,14 @@ class MainWindow(QMainWindow):
         self._current_message = None
         self._message_actions(False)
         self.close_preview()
-        self.reader.clear()
-        self.attachment_bar.set_attachments(())
+        if self._reader is not None:
+            self.reader.clear()
+            self.attachment_bar.set_attachments(())
         self.reader_stack.setCurrentWidget(self.placeholder)
 
     def _on_list_loaded(self, _count: int) -> None:
+        if not self._services_requested:  # the first page is in: the services, once painted
+            self._services_timer.start(SERVICES_AFTER_LIST_MS)
         # A refresh reset the list: select the message being read again.
         if self._current_message is None or self.message_model is None:
             return
@@ -750,6 +827,8 @@ class MainWindow(QMainWindow):
                 self.placeholder.setText(self.tr("Le contenu de ce message n'est pas encore "
                                                  "téléchargé."))
                 return
+            from ui.widgets.reader import prepare_content
+
             self._cpu(lambda: prepare_content(raw), lambda c: self._show_content(message_id, c))
 
         self._db(load, loaded)
@@ -860,6 +939,8 @@ class MainWindow(QMainWindow):
         assert self.profile is not None
         if message_id != self._current_message:
             return  # the user moved on while the attachment was decoded
+        from ui.widgets.preview import create_preview
+
         name = str(attachment.name or self.tr("pièce jointe"))
         preview = create_preview(data, executor=self.profile.executors.cpu, filename=name,
                                  mime_type=attachment.content_type, parent=self.preview_panel)
@@ -878,6 +959,8 @@ class MainWindow(QMainWindow):
 
     def close_preview(self) -> None:
         """Close the preview pane (the message stays)."""
+        if self._preview_panel is None:
+            return
         had_focus = self.preview_panel.contains_focus()
         self.preview_panel.clear()
         self._preview_source = None
@@ -892,6 +975,8 @@ class MainWindow(QMainWindow):
         self._preview_source = None
         if preview is None or source is None:
             return
+        from ui.widgets.preview import PreviewWindow
+
         if self.preview_dialog is not None:
             self.preview_dialog.close()
         dialog = PreviewWindow(preview, title, self)
@@ -908,7 +993,8 @@ class MainWindow(QMainWindow):
     # -- printing ----------------------------------------------------------------------------
     def print_current(self) -> None:
         """Ctrl+P: the previewed document when the focus is in its pane, else the message."""
-        if self.preview_panel.isVisible() and self.preview_panel.contains_focus():
+        panel = self._preview_panel
+        if panel is not None and panel.isVisible() and panel.contains_focus():
             self.print_preview()
         else:
             self.print_message()
@@ -1441,7 +1527,7 @@ class MainWindow(QMainWindow):
             self.schedule_refresh()
             if self._selection.pane == Pane.PATIENTS.value:
                 self._load_patients()
-        elif isinstance(event, OutboxItemQueued):
+        elif _is_outbox_item_queued(event):
             self._count_outbox()
         elif isinstance(event, StoreIntegrityChecked) and not event.ok:
             # The background check of the encrypted store found damage: say so plainly, once.
@@ -1525,3 +1611,10 @@ class MainWindow(QMainWindow):
             "Client de bureau pour la messagerie sécurisée de santé MSSanté."))
         box.open()
         return box
+
+
+def _is_outbox_item_queued(event: Event) -> bool:
+    """``isinstance(event, OutboxItemQueued)`` without importing the outbox (its SMTP, HTTP and
+    whitelist code) for the first paint: no such event exists before that module is loaded."""
+    module = sys.modules.get("app.services.outbox_service")
+    return module is not None and isinstance(event, module.OutboxItemQueued)
