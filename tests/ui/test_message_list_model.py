@@ -336,3 +336,99 @@ def test_scrolling_reads_each_next_page_from_its_neighbour(
     kinds = [kind for kind, _, _ in source.calls]
     assert kinds.count("first") == 1 and kinds.count("after") == 19
     assert "page" not in kinds  # never an OFFSET walk
+
+
+def _style_option(delegate: Any, index: QModelIndex, *, selected: bool = False,
+                  icon_size: int = 16) -> Any:
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.decorationSize = QSize(icon_size, icon_size)
+    option.state = QStyle.StateFlag.State_Enabled | (
+        QStyle.StateFlag.State_Selected if selected else QStyle.StateFlag.State_None)
+    delegate.initStyleOption(option, index)
+    return (option.text, option.features, option.font.bold(), option.fontMetrics.height(),
+            option.icon.cacheKey() if not option.icon.isNull() else None,
+            (option.decorationSize.width(), option.decorationSize.height()),
+            (option.index.row(), option.index.column()))
+
+
+def test_cell_delegate_fills_the_style_option_as_qt_does(qtbot: Any,
+                                                         filled: tuple[Profile, int]) -> None:
+    """The list's delegate fills each cell from ``cell()`` in one call: the same option as Qt's
+    own ``initStyleOption`` reading the roles through ``data``, for every column of read and
+    unread rows, with and without attachments or XDM; a loading row takes Qt's way."""
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    from ui.widgets.message_list import MessageCellDelegate, MessageListView
+
+    profile, folder = filled
+    model, _source = make_model(profile, page_size=20)
+    view = MessageListView(model)
+    qtbot.addWidget(view)
+    assert isinstance(view.table.itemDelegate(), MessageCellDelegate)
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        model.set_query(ListQuery(folder_id=folder))
+    ours, qts = view.delegate, QStyledItemDelegate()
+    seen = {"bold": False, "plain": False, "icon": False, "xdm": False}
+    for row in range(20):
+        for column in Column:
+            index = model.index(row, column)
+            for selected, size in ((False, 16), (True, 16), (False, 64), (False, 8)):
+                mine = _style_option(ours, index, selected=selected, icon_size=size)
+                assert mine == _style_option(qts, index, selected=selected, icon_size=size), (
+                    row, column, selected, size)
+            seen["bold" if mine[2] else "plain"] = True
+            seen["icon"] |= mine[4] is not None
+            seen["xdm"] |= bool(index.data(Roles.IS_XDM)) and column == Column.ATTACHMENT
+    assert all(seen.values()), seen  # the sample covers each kind of cell
+    # Row 90's page is not read yet: the same "loading" placeholder.
+    loading = model.index(90, Column.SUBJECT)
+    assert model.cell(90, Column.SUBJECT) == ("Chargement…", None, None)
+    assert _style_option(ours, model.index(90, Column.DATE)) == _style_option(
+        qts, model.index(90, Column.DATE))
+    assert _style_option(ours, loading) == _style_option(qts, loading)
+    assert _style_option(ours, loading)[0] == "Chargement…"
+    wait_loaded(qtbot, model)
+    # Any other model (the delegate never calls Qt's version, see its doc): through ``data``.
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    other = QStandardItemModel(1, 2)
+    item = QStandardItem("Dr MARTIN")
+    bold = QFont()
+    bold.setBold(True)
+    item.setFont(bold)
+    item.setIcon(view.style().standardIcon(view.style().StandardPixmap.SP_FileIcon))
+    other.setItem(0, 0, item)
+    for column in (0, 1):
+        assert _style_option(ours, other.index(0, column)) == _style_option(
+            qts, other.index(0, column))
+
+
+def test_cell_delegate_survives_many_paints(qtbot: Any, filled: tuple[Profile, int]) -> None:
+    """PySide6 6.12 drops a reference to None at each ``super().initStyleOption`` made from a
+    Python override (the process aborts after ~10⁵ cells): Qt calls the delegate's override
+    (through ``sizeHint``) for ~6,000 cells — loaded rows, loading rows, out of range — and
+    None's reference count does not fall."""
+    import sys
+
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ui.widgets.message_list import MessageListView
+
+    profile, folder = filled
+    model, _source = make_model(profile, page_size=20)
+    view = MessageListView(model)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(model.loaded, timeout=10_000):
+        model.set_query(ListQuery(folder_id=folder))
+    indexes = [model.index(row, column) for row in (0, 5, 19, 90) for column in Column]
+    indexes.append(model.index(500, 0))  # out of range: invalid
+    option = QStyleOptionViewItem()
+    before = sys.getrefcount(None)
+    for _ in range(250):
+        for index in indexes:
+            view.delegate.sizeHint(option, index)  # Qt's sizeHint calls initStyleOption
+    assert sys.getrefcount(None) >= before - 100
+    wait_loaded(qtbot, model)

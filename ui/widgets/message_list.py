@@ -7,11 +7,23 @@ goes to the model, which re-queries the store. The search is debounced and runs 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -20,6 +32,81 @@ from PySide6.QtWidgets import (
 from ui.models.message_list_model import SORTABLE, Column, MessageListModel, Roles
 
 SEARCH_DELAY_MS = 250
+
+
+class MessageCellDelegate(QStyledItemDelegate):
+    """The default look, with each cell's style option filled from ``MessageListModel.cell`` in
+    one Python call. Qt's own ``initStyleOption`` asks the model seven roles per cell, each a
+    call into Python's ``data``: ~1,200 calls per screen, most of a repaint while scrolling.
+
+    It never calls ``super().initStyleOption``: from a Python override, PySide6 6.12 drops a
+    reference to ``None`` at each such call, and the process aborts after some 10⁵ cells
+    ("deallocating None"). What Qt's version would read here (display text, font, decoration)
+    it fills itself; the model sets no other role (``_UNUSED_ROLES``).
+    """
+
+    def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._metrics: dict[str, QFontMetrics] = {}
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        option.index = QModelIndex(index)
+        if not index.isValid():  # (``model()`` of an invalid index also loses a None in 6.12)
+            return
+        if index.model() is self._model:
+            cell = self._model.cell(index.row(), index.column())
+        else:
+            cell = _cell_from_roles(index)
+        if cell is None:
+            return
+        text, font, icon = cell
+        if font is not None:
+            option.font = font
+            option.fontMetrics = self._font_metrics(font)
+        if icon is not None and not icon.isNull():
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+            option.icon = icon
+            option.decorationSize = self._icon_size(icon, option)
+        if text is not None:
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+            option.text = text
+
+    def _icon_size(self, icon: QIcon, option: QStyleOptionViewItem) -> QSize:
+        """As Qt: the icon's actual size for the item's state, never above the view's."""
+        state = option.state
+        if not state & QStyle.StateFlag.State_Enabled:
+            mode = QIcon.Mode.Disabled
+        elif state & QStyle.StateFlag.State_Selected:
+            mode = QIcon.Mode.Selected
+        else:
+            mode = QIcon.Mode.Normal
+        on = QIcon.State.On if state & QStyle.StateFlag.State_Open else QIcon.State.Off
+        wanted = option.decorationSize
+        actual = icon.actualSize(wanted, mode, on)
+        return QSize(min(wanted.width(), actual.width()), min(wanted.height(), actual.height()))
+
+    def _font_metrics(self, font: QFont) -> QFontMetrics:
+        key = font.key()
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = self._metrics[key] = QFontMetrics(font)
+        return metrics
+
+
+def _cell_from_roles(
+    index: QModelIndex | QPersistentModelIndex,
+) -> tuple[str | None, QFont | None, QIcon | None] | None:
+    """(text, font, decoration) through ``data``, for a model other than the message list's."""
+    if not index.isValid():
+        return None
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    font = index.data(Qt.ItemDataRole.FontRole)
+    icon = index.data(Qt.ItemDataRole.DecorationRole)
+    return (None if text is None else str(text), font if isinstance(font, QFont) else None,
+            icon if isinstance(icon, QIcon) else None)
 
 
 class MessageTable(QTableView):
@@ -72,6 +159,8 @@ class MessageListView(QWidget):
 
         self.table = MessageTable(self)
         self.table.setModel(model)
+        self.delegate = MessageCellDelegate(model, self.table)
+        self.table.setItemDelegate(self.delegate)
         header = self.table.horizontalHeader()
         for column, mode in ((Column.ATTACHMENT, QHeaderView.ResizeMode.Fixed),
                              (Column.SENDER, QHeaderView.ResizeMode.Interactive),
