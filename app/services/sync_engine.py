@@ -158,6 +158,15 @@ class SyncReport:
     round_trips: int = 0
 
 
+def _settle(writer: ThreadPoolExecutor, storing: tuple[Any, ...] | None) -> None:
+    """End a pass's writer: a write still in flight (the pass failed or was cancelled) is let to
+    land, quietly — its error, if any, is not the one to report."""
+    if storing is not None:
+        with contextlib.suppress(Exception):
+            storing[0].result()
+    writer.shutdown(wait=True)
+
+
 def default_connection(account: Account) -> ImapConnection:
     return ImapConnection(endpoint=account.imap, ca_file=account.ca_file, name=account.address)
 
@@ -848,10 +857,7 @@ class SyncEngine:
                 job, storing = storing, None
                 finish(job)
         finally:
-            if storing is not None:  # failing or cancelled: let the last write land, quietly
-                with contextlib.suppress(Exception):
-                    storing[0].result()
-            writer.shutdown(wait=True)
+            _settle(writer, storing)
 
     @staticmethod
     def _header_record(uid: int, data: dict[bytes, Any]) -> HeaderRecord:
@@ -959,10 +965,7 @@ class SyncEngine:
                 job, storing = storing, None
                 finish(job)
         finally:
-            if storing is not None:  # failing or cancelled: let the last write land, quietly
-                with contextlib.suppress(Exception):
-                    storing[0].result()
-            writer.shutdown(wait=True)
+            _settle(writer, storing)
         if not self._store.uids_without_body(folder.id):
             self._mark_complete(folder)
 

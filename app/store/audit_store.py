@@ -18,7 +18,8 @@ from app.domain.audit import (
     parse_utc_stamp,
     utc_stamp,
 )
-from app.store.database import Connection, Database, Row, transaction
+from app.store.database import Connection, Database, Row
+from app.store.transaction import transaction
 
 _COLUMNS = (
     "id, occurred_at, utc_offset_minutes, mailbox, actor_login, actor_national_id, action, "

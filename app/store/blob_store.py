@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.errors import StoreCorruptedError
+from app.store.transaction import transaction
 
 _log = logging.getLogger(__name__)
 
@@ -102,17 +103,6 @@ def _has_legacy_table(conn: Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                        "AND name = 'message_raw_legacy'").fetchone()
     return row is not None
-
-
-@contextlib.contextmanager
-def _immediate(conn: Connection) -> Iterator[Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -416,7 +406,7 @@ class BlobStore:
 
     def _compact_one(self, conn: Connection, pack_id: int) -> bool:
         path = self.pack_path(pack_id)
-        with _immediate(conn):
+        with transaction(conn):
             row = conn.execute("SELECT size, dead FROM blob_pack WHERE id = ?",
                                (pack_id,)).fetchone()
             if row is None or int(row[1]) < int(row[0]) * COMPACT_DEAD_RATIO:
@@ -453,7 +443,7 @@ class BlobStore:
             return 0
         moved = 0
         while True:
-            with _immediate(conn), self.writer(conn) as writer:
+            with transaction(conn), self.writer(conn) as writer:
                 ids = conn.execute("SELECT message_id FROM message_raw_legacy "
                                    "ORDER BY message_id LIMIT 500").fetchall()
                 batch_bytes = 0

@@ -10,7 +10,8 @@ from __future__ import annotations
 from app.domain.address import parse_address
 from app.domain.conversation import BlockReason, Conversation, ConversationState
 from app.domain.ins import InsMatricule
-from app.store.database import Connection, Database, Row, transaction
+from app.store.database import Connection, Database, Row
+from app.store.transaction import transaction
 
 _COLUMNS = "id, mailbox, patient_ins, patient_address, state, block_reason, patient_initiated"
 

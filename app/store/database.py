@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from app.errors import StoreCorruptedError, StoreKeyError, UserFacingError
 from app.store import sort_keys
 from app.store.blob_store import BlobStore, blob_directory, has_blob_tables
 from app.store.migrations import Migration, load_migrations
+from app.store.transaction import transaction
 
 _log = logging.getLogger(__name__)
 
@@ -354,18 +355,6 @@ class Database:
         with contextlib.suppress(RuntimeError):  # executor already shut down
             self.call(_close)
         self._conn = None
-
-
-@contextlib.contextmanager
-def transaction(conn: Connection) -> Iterator[Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 IntegrityError = sqlcipher.IntegrityError

@@ -63,7 +63,8 @@ from app.domain.directory_entry import (
     DirectorySource,
 )
 from app.errors import InvalidInputError, UserFacingError
-from app.store.database import Connection, Database, Row, transaction
+from app.store.database import Connection, Database, Row
+from app.store.transaction import transaction
 
 # The order of the values of one imported row (app.protocols.directory_extraction.ExtractionRecord
 # has exactly these fields; the directory service checks it at import time).
