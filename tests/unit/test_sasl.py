@@ -193,7 +193,8 @@ def _session(outcomes: list[object]) -> tuple[Any, FakeProvider, list[float], li
     clock = [1000.0]
     provider = FakeProvider(clock, outcomes)
     events: list[Any] = []
-    tokens = TokenSet(access_token="a1", expires_at=1100.0, refresh_token="r1",
+    tokens = TokenSet(access_token="jeton-acces-a1", expires_at=1100.0,
+                      refresh_token="jeton-renouv-r1",
                       claims={"sub": "jean.martin@x.mssante.fr"})
     session = PscSession(provider, tokens, publish=events.append,  # type: ignore[arg-type]
                          clock=lambda: clock[0])
@@ -206,7 +207,7 @@ def test_session_refreshes_ahead_of_expiry() -> None:
 
     session, provider, clock, events = _session(["a2"])
     assert isinstance(session, sasl.TokenSource)
-    assert asyncio.run(session.access_token()) == "a1"
+    assert asyncio.run(session.access_token()) == "jeton-acces-a1"
     clock[0] = 1100.0 - session.margin + 1  # inside the margin, still valid at the provider
     assert asyncio.run(session.access_token()) == "a2"
     assert provider.calls == 1
@@ -239,7 +240,9 @@ def test_a_dead_refresh_token_ends_the_session_once() -> None:
     assert session.ended and session._tokens is None
     assert [type(e) for e in events] == [SessionEnded]
     assert "reconnectez-vous" in events[0].reason
-    assert "a1" not in repr(session.__dict__) and "r1" not in repr(session.__dict__)
+    # Distinctive values: a bare "a1" also turns up in object addresses (0x7f…a1…) in a repr.
+    assert "jeton-acces-a1" not in repr(session.__dict__)
+    assert "jeton-renouv-r1" not in repr(session.__dict__)
 
 
 def test_token_sets_hide_their_tokens_in_repr() -> None:
