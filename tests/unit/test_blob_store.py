@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 
 from app.composition import Profile, open_profile
 from app.errors import StoreCorruptedError
-from app.events import StoreIntegrityChecked
 from app.store import blob_store
 from app.store.blob_store import blob_directory
 from app.store.database import open_connection
@@ -24,6 +22,7 @@ from app.store.keys import KeyFileKeyProvider
 from app.store.message_store import BodyRecord, MessageStore
 from app.store.migrations import load_migrations
 from tests.unit.test_message_store import ACCOUNT, _folder, _header
+from tests.unit.test_store_database import background_check
 
 ROOT = Path(__file__).resolve().parents[2]
 NEEDLE = b"ZORGLUB-CREATININE-1234567"
@@ -181,16 +180,7 @@ def test_full_check_on_open_and_background_check_authenticate_every_record(
     conn.close()
     profile = open_profile(tmp_path / "p", key_file=tmp_path / "k", integrity_check="auto")
     try:
-        results: list[StoreIntegrityChecked] = []
-        done = threading.Event()
-
-        def on_checked(event: StoreIntegrityChecked) -> None:
-            results.append(event)
-            done.set()
-
-        profile.events.subscribe(StoreIntegrityChecked, on_checked)
-        assert profile.check_integrity_in_background() is True
-        assert done.wait(30)
+        results = background_check(profile)
         assert results[0].ok is False
     finally:
         profile.close()

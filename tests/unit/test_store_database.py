@@ -408,27 +408,34 @@ def _big_profile(tmp_path: Path) -> tuple[Path, Path]:
     return profile_dir, key
 
 
+def background_check(profile: Any) -> list[Any]:
+    """Run the profile's deferred integrity check and return the StoreIntegrityChecked events."""
+    from app.events import StoreIntegrityChecked
+
+    results: list[StoreIntegrityChecked] = []
+    done = threading.Event()
+
+    def on_checked(event: StoreIntegrityChecked) -> None:
+        results.append(event)
+        done.set()
+
+    profile.events.subscribe(StoreIntegrityChecked, on_checked)
+    assert profile.check_integrity_in_background() is True
+    assert done.wait(30)
+    return results
+
+
 def test_auto_defers_the_full_check_of_a_cleanly_closed_store_to_the_background(
         tmp_path: Path) -> None:
     """A clean, recently checked store opens without reading every page; the background check
     (a second connection) still finds the damage and reports it as an event."""
     from app.composition import open_profile
-    from app.events import StoreIntegrityChecked
 
     profile_dir, key = _big_profile(tmp_path)
     _corrupt_middle_page(profile_dir / "estafette.db")
     profile = open_profile(profile_dir, key_file=key, integrity_check="auto")
     try:
-        results: list[StoreIntegrityChecked] = []
-        done = threading.Event()
-
-        def on_checked(event: StoreIntegrityChecked) -> None:
-            results.append(event)
-            done.set()
-
-        profile.events.subscribe(StoreIntegrityChecked, on_checked)
-        assert profile.check_integrity_in_background() is True
-        assert done.wait(30)
+        results = background_check(profile)
         assert results[0].ok is False and results[0].message
     finally:
         profile.close()
