@@ -21,7 +21,6 @@ import json
 import marshal
 import pickle
 import queue
-import struct
 import subprocess
 import sys
 import threading
@@ -31,16 +30,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.errors import UserFacingError
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
 from app.protocols.directory_extraction.reader import (
     ExtractionFormatError,
     ExtractionReader,
     ExtractionReport,
 )
+from app.protocols.pipe_frames import read_frame, widen, write_frame
 
 BATCH_ROWS = 5000
 # Below this size the child's start (≈ 0.2 s: a fresh interpreter importing the reader) costs
@@ -49,14 +44,6 @@ MIN_FILE_BYTES = 8 * 1024 * 1024
 
 _ROWS, _DONE, _FAILED = b"R", b"D", b"F"
 _AHEAD = 4  # frames read ahead of the consumer
-_PIPE_BYTES = 1024 * 1024
-_FRAME = struct.Struct(">cI")
-
-
-def _send(out: IO[bytes], kind: bytes, payload: bytes) -> None:
-    out.write(_FRAME.pack(kind, len(payload)))
-    out.write(payload)
-
 
 def _child(path: str, options: dict[str, Any], out: IO[bytes]) -> None:
     """Runs in the child: read, send batches, then the report (or the failure)."""
@@ -64,13 +51,13 @@ def _child(path: str, options: dict[str, Any], out: IO[bytes]) -> None:
     try:
         rows = reader.keyed_records()
         while batch := list(islice(rows, BATCH_ROWS)):
-            _send(out, _ROWS, marshal.dumps(batch))
-        _send(out, _DONE, pickle.dumps(reader.report))
+            write_frame(out, _ROWS, marshal.dumps(batch))
+        write_frame(out, _DONE, pickle.dumps(reader.report))
     except UserFacingError as exc:
         failure = (type(exc).__module__, type(exc).__qualname__, str(exc), dict(vars(exc)))
-        _send(out, _FAILED, pickle.dumps(failure))
+        write_frame(out, _FAILED, pickle.dumps(failure))
     except Exception as exc:  # reported by type only: a message could quote file content
-        _send(out, _FAILED, pickle.dumps(("", type(exc).__name__, "", {})))
+        write_frame(out, _FAILED, pickle.dumps(("", type(exc).__name__, "", {})))
     out.flush()
 
 
@@ -91,23 +78,6 @@ def _rebuilt(module: str, qualname: str, text: str, attributes: dict[str, Any]) 
     )
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    data = stream.read(size)
-    if data is None or len(data) != size:
-        raise _rebuilt("", "", "", {})  # the child died (killed, out of memory)
-    return data
-
-
-def _widen(stream: IO[bytes]) -> None:
-    """Grow the pipe to 1 MiB where the system allows (Linux): the thread draining it gets the
-    GIL back only every few milliseconds while the store's thread works, and with a 64 KiB
-    pipe that capped the transfer at ≈ 13 MB/s, slower than the child reads."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if set_size is not None:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(stream.fileno(), set_size, _PIPE_BYTES)
-
-
 class ProcessExtractionReader:
     """:class:`ExtractionReader`'s ``keyed_records()``/``report``, read in a child process."""
 
@@ -125,7 +95,7 @@ class ProcessExtractionReader:
         )
         stream = process.stdout
         assert stream is not None
-        _widen(stream)
+        widen(stream)
         # The pipe holds 64 KiB: read by the consumer alone, the child would wait for each
         # insert to end before writing on. A thread drains it into a short queue instead
         # (blocking reads release the GIL); at most _AHEAD frames wait, so memory stays bounded.
@@ -135,8 +105,12 @@ class ProcessExtractionReader:
         def drain() -> None:
             try:
                 while not stop.is_set():
-                    kind, size = _FRAME.unpack(_read_exactly(stream, _FRAME.size))
-                    frames.put((kind, _read_exactly(stream, size)))
+                    try:
+                        frame = read_frame(stream)
+                    except EOFError:  # the child died (killed, out of memory)
+                        raise _rebuilt("", "", "", {}) from None
+                    kind = frame[0]
+                    frames.put(frame)
                     if kind != _ROWS:
                         return
             except BaseException as exc:  # handed over to the consumer
