@@ -22,17 +22,22 @@ Crash safety (the rule: a committed row never points at bytes that are not on di
 - a pack is only ever appended to, or unlinked once no committed row refers to it (compaction
   moves the live records to another pack, switches the rows in one transaction, then unlinks).
 
-Every method takes the caller's connection and runs on the database thread.
+Every method takes the caller's connection and runs on the database thread; only the encryption
+and writing of new records run on the store's own ``blob-io`` thread, waited for before the
+transaction that refers to them commits.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +59,8 @@ TAG_BYTES = 16
 # COMPACT_DEAD_RATIO of it is rewritten. Bounded so that a compaction rewrites at most a few
 # tens of megabytes.
 PACK_TARGET_BYTES = 64 * 1024 * 1024
+# Records handed to the blob-io thread and not yet written, at most (then add() waits).
+MAX_QUEUED_BYTES = 64 * 1024 * 1024
 COMPACT_DEAD_RATIO = 0.5
 _HKDF_INFO = b"estafette/blob-store/aes-256-gcm/v1"
 _AAD_PREFIX = b"estafette-raw-v1\x00"
@@ -122,8 +129,12 @@ def _fsync_directory(directory: Path) -> None:
 class PackWriter:
     """Appends records to one pack inside the caller's write transaction.
 
-    ``finish()`` fsyncs the pack and records its new committed size (call it before COMMIT);
-    ``abort()`` cuts what was appended. ``exclude``: a pack not to append to (being compacted).
+    ``add()`` decides where a record goes (its place and length follow from the plaintext
+    length) and hands the encryption and the write to the store's ``blob-io`` thread: the
+    database thread goes on with its SQL meanwhile (both release the GIL). ``finish()`` waits
+    for those writes, fsyncs the pack and records its new committed size (call it before
+    COMMIT); ``abort()`` waits for them too, then cuts what was appended. ``exclude``: a pack
+    not to append to (being compacted).
     """
 
     def __init__(self, store: BlobStore, conn: Connection, *, exclude: int | None = None) -> None:
@@ -135,6 +146,9 @@ class PackWriter:
         self.pack_id = 0
         self._start_size = 0
         self._end = 0
+        # Writes handed to the blob-io thread, oldest first, with the bytes each holds.
+        self._writes: collections.deque[tuple[Future[None], int]] = collections.deque()
+        self._queued_bytes = 0
 
     def _open(self) -> None:
         conn = self._conn
@@ -175,17 +189,46 @@ class PackWriter:
             self._open()
         start = self._end
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._store.aead.encrypt(nonce, data, _aad(message_id, self.pack_id, start))
+        length = len(data) + TAG_BYTES
+        self._end = start + length
+        write = self._store.io().submit(self._seal_and_write, nonce, data,
+                                        _aad(message_id, self.pack_id, start), length)
+        self._writes.append((write, length))
+        self._queued_bytes += length
+        while self._queued_bytes > MAX_QUEUED_BYTES:  # bounded memory (a compaction's copies)
+            self._wait_oldest()
+        return self.pack_id, start, length, nonce
+
+    def _seal_and_write(self, nonce: bytes, data: bytes, aad: bytes, length: int) -> None:
+        # On the blob-io thread, in submission order: the file position is the record's start.
+        sealed = self._store.aead.encrypt(nonce, data, aad)
+        if len(sealed) != length:
+            raise _corrupted("sealed record has %d bytes, %d expected", len(sealed), length)
         view = memoryview(sealed)
         while view:
             written = self._file.write(view)
             view = view[written:]
-        self._end = start + len(sealed)
-        return self.pack_id, start, len(sealed), nonce
+
+    def _wait_oldest(self) -> None:
+        write, length = self._writes.popleft()
+        self._queued_bytes -= length
+        write.result()
+
+    def _wait_all(self) -> None:
+        """Every queued write done; the first failure (disk full…) is raised after all ended."""
+        failure: BaseException | None = None
+        while self._writes:
+            try:
+                self._wait_oldest()
+            except BaseException as exc:  # re-raised below, once all are done
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def finish(self) -> None:
         if self._file is None:
             return
+        self._wait_all()
         os.fsync(self._file.fileno())
         if self._created:
             _fsync_directory(self._store.directory)
@@ -198,6 +241,8 @@ class PackWriter:
         """Best effort: the transaction rolls back, so these bytes are a tail to cut anyway."""
         if self._file is None:
             return
+        with contextlib.suppress(BaseException):
+            self._wait_all()
         with contextlib.suppress(OSError):
             self._file.truncate(self._start_size)
         self._file.close()
@@ -214,6 +259,21 @@ class BlobStore:
         self.directory = directory
         self.aead = AESGCM(derive_blob_key(store_key))
         self.pack_target = PACK_TARGET_BYTES
+        self._io: ThreadPoolExecutor | None = None
+        self._io_lock = threading.Lock()
+
+    def io(self) -> ThreadPoolExecutor:
+        """The thread that encrypts and writes records (one: writes land in order)."""
+        with self._io_lock:
+            if self._io is None:
+                self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-io")
+            return self._io
+
+    def close(self) -> None:
+        with self._io_lock:
+            if self._io is not None:
+                self._io.shutdown(wait=True)
+                self._io = None
 
     def pack_path(self, pack_id: int) -> Path:
         return self.directory / f"{pack_id:06d}.pack"
@@ -229,14 +289,17 @@ class BlobStore:
             writer.abort()
             raise
 
-    def put(self, conn: Connection, writer: PackWriter, message_id: int, raw: bytes) -> None:
-        """Store ``raw`` as the raw bytes of ``message_id`` (replacing any previous ones)."""
+    def put(self, conn: Connection, writer: PackWriter, message_id: int, raw: bytes, *,
+            encoded: tuple[str, bytes] | None = None) -> None:
+        """Store ``raw`` as the raw bytes of ``message_id`` (replacing any previous ones).
+
+        ``encoded``: ``encode_raw(raw)``, when the caller already computed it."""
         # Looked up first: a DELETE (with its trigger) costs far more than a lookup inside a big
         # transaction, and a new message has nothing to replace.
         if conn.execute("SELECT 1 FROM message_raw WHERE message_id = ?",
                         (message_id,)).fetchone() is not None:
             conn.execute("DELETE FROM message_raw WHERE message_id = ?", (message_id,))
-        codec, data = encode_raw(raw)
+        codec, data = encoded if encoded is not None else encode_raw(raw)
         pack_id, start, length, nonce = writer.add(message_id, data)
         conn.execute(
             "INSERT INTO message_raw (message_id, pack_id, start, length, nonce, codec) "

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,12 @@ def _key_pragma(key: bytes) -> str:
 
 
 CIPHER_PAGE_SIZE = 8192
+# Bulk writes (an initial sync): a page cache large enough that a batch's index pages are written
+# once per transaction rather than spilled and rewritten, and a WAL allowed to grow before it is
+# checkpointed (each checkpoint rewrites and fsyncs the hot pages again). Measured on a
+# 20,000-message sync: about 10 % of the store's time. Restored when the last bulk user is done.
+BULK_CACHE_KIB = 64 * 1024
+BULK_WAL_PAGES = 16384
 
 
 def _connect(path: Path, key: bytes) -> Connection:
@@ -222,6 +228,23 @@ def migrate(conn: Connection, migrations: Sequence[Migration]) -> int:
     return current
 
 
+def _enter_bulk(conn: Connection) -> tuple[int, int]:
+    """Bulk settings on; returns the settings they replace."""
+    previous = (int(conn.execute("PRAGMA cache_size").fetchone()[0]),
+                int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]))
+    conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}").fetchall()
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_WAL_PAGES}").fetchall()
+    return previous
+
+
+def _leave_bulk(conn: Connection, previous: tuple[int, int]) -> None:
+    cache_size, autocheckpoint = previous
+    conn.execute(f"PRAGMA cache_size = {int(cache_size)}").fetchall()
+    conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}").fetchall()
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    conn.execute("PRAGMA shrink_memory").fetchall()
+
+
 def _split_sql(script: str) -> list[str]:
     statements: list[str] = []
     buffer = ""
@@ -251,6 +274,9 @@ class Database:
         self._thread_id = executor.submit(threading.get_ident).result()
         # True when open() left the full integrity check for check_in_background().
         self.integrity_check_deferred = False
+        self._bulk_users = 0
+        self._bulk_previous = (0, 0)
+        self._bulk_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -299,6 +325,24 @@ class Database:
                 return fn(conn)
 
         return self.call(in_transaction)
+
+    @contextlib.contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Many large write transactions ahead (an initial sync): a bigger page cache and WAL for
+        as long as any caller is inside; the previous settings and the memory come back after."""
+        with self._bulk_lock:
+            if self._bulk_users == 0:
+                self._bulk_previous = self.call(_enter_bulk)
+            self._bulk_users += 1
+        try:
+            yield
+        finally:
+            with self._bulk_lock:
+                self._bulk_users -= 1
+                if self._bulk_users == 0 and self._conn is not None:
+                    with contextlib.suppress(RuntimeError, sqlcipher.Error):
+                        previous = self._bulk_previous
+                        self.call(lambda conn: _leave_bulk(conn, previous))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.call(lambda conn: conn.execute(sql, params).fetchall())
@@ -355,6 +399,7 @@ class Database:
         with contextlib.suppress(RuntimeError):  # executor already shut down
             self.call(_close)
         self._conn = None
+        self.blobs.close()
 
 
 IntegrityError = sqlcipher.IntegrityError

@@ -8,6 +8,7 @@ LIMIT 100`` stops after the 100 most recent hits instead of sorting every match 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ _log = logging.getLogger(__name__)
 _FTS_SHIFT = 22
 _FTS_MASK = (1 << _FTS_SHIFT) - 1
 _MAX_DATE = (1 << 40) - 1
+# The header fields indexed as "people", in this order (the header and body passes agree).
+_PEOPLE_COLUMNS = ("from_name", "from_addr", "to_display", "to_addrs", "cc_display", "cc_addrs")
+_IN_CHUNK = 500  # uids per "IN (...)" lookup
 SEEN = "\\Seen"
 FLAGGED = "\\Flagged"
 DELETED = "\\Deleted"
@@ -100,6 +104,9 @@ class BodyRecord:
     has_attachments: bool = False
     is_xdm: bool = False
     broken_reason: str | None = None
+    # ``blob_store.encode_raw(raw)`` when the caller computed it on its own thread (the sync
+    # does, beside the text extraction): compression then stays off the database thread.
+    encoded: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,18 +231,7 @@ def fts_query(text: str) -> str:
 
 
 def _people(record: HeaderRecord) -> str:
-    return " ".join(
-        p
-        for p in (
-            record.from_name,
-            record.from_addr,
-            record.to_display,
-            record.to_addrs,
-            record.cc_display,
-            record.cc_addrs,
-        )
-        if p
-    )
+    return " ".join(p for p in (getattr(record, c) for c in _PEOPLE_COLUMNS) if p)
 
 
 class MessageStore:
@@ -257,6 +253,10 @@ class MessageStore:
         return result
 
     # --- accounts and folders ------------------------------------------------------------------
+
+    def bulk_writes(self) -> contextlib.AbstractContextManager[None]:
+        """For a pass that stores thousands of messages: see ``Database.bulk_writes``."""
+        return self._db.bulk_writes()
 
     def account_id(self, address: str, login: str) -> int:
         rows = self._db.query(
@@ -548,6 +548,20 @@ class MessageStore:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
+    @staticmethod
+    def _rows_by_uid(conn: Connection, folder_id: int, uids: Sequence[int]) -> dict[int, Row]:
+        """The rows of ``uids`` in ``folder_id``, read in a few statements instead of one each."""
+        rows: dict[int, Row] = {}
+        for start in range(0, len(uids), _IN_CHUNK):
+            chunk = uids[start : start + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for row in conn.execute(
+                "SELECT id, uid, state, is_xdm, fts_rowid, subject, "
+                f"{', '.join(_PEOPLE_COLUMNS)} FROM message "
+                f"WHERE folder_id = ? AND uid IN ({marks})", (folder_id, *chunk)):
+                rows[int(row["uid"])] = row
+        return rows
+
     def store_bodies(self, folder_id: int, bodies: Sequence[BodyRecord]) -> list[int]:
         """Store raw bytes and the extracted text (re-indexed); returns the message ids.
 
@@ -560,65 +574,48 @@ class MessageStore:
                 return store(conn, writer)
 
         def store(conn: Connection, writer: PackWriter) -> list[int]:
+            rows = self._rows_by_uid(conn, folder_id, [body.uid for body in bodies])
             done: list[int] = []
             for body in bodies:
-                row = conn.execute(
-                    "SELECT * FROM message WHERE folder_id = ? AND uid = ?", (folder_id, body.uid)
-                ).fetchone()
+                row = rows.get(body.uid)
                 if row is None:
                     continue  # expunged meanwhile
-                blobs.put(conn, writer, int(row["id"]), body.raw)
-                # Attachments exist only once a body was stored: nothing to clear for a first
-                # body (a DELETE is not free inside a large transaction).
+                message_id = int(row["id"])
+                blobs.put(conn, writer, message_id, body.raw, encoded=body.encoded)
+                # Attachments and document text exist only once a body was stored: nothing to
+                # clear for a first body (a DELETE is not free inside a large transaction).
                 if row["state"] != "headers_only":
-                    conn.execute("DELETE FROM attachment WHERE message_id = ?", (row["id"],))
-                conn.executemany(
-                    "INSERT INTO attachment (message_id, position, name, type, size) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (row["id"], i, a.name, a.type, a.size)
-                        for i, a in enumerate(body.attachments)
-                    ],
-                )
-                state = "broken" if body.broken_reason else "complete"
+                    conn.execute("DELETE FROM attachment WHERE message_id = ?", (message_id,))
+                    # A new body replaces any document text indexed before: look at it again.
+                    conn.execute("DELETE FROM document_index WHERE message_id = ?",
+                                 (message_id,))
+                if body.attachments:
+                    conn.executemany(
+                        "INSERT INTO attachment (message_id, position, name, type, size) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [(message_id, i, a.name, a.type, a.size)
+                         for i, a in enumerate(body.attachments)],
+                    )
                 conn.execute(
                     "UPDATE message SET state = ?, broken_reason = ?, has_attachments = ?, "
                     "is_xdm = ? WHERE id = ?",
                     (
-                        state,
+                        "broken" if body.broken_reason else "complete",
                         body.broken_reason,
                         int(body.has_attachments or bool(body.attachments)),
                         int(body.is_xdm or bool(row["is_xdm"])),
-                        row["id"],
+                        message_id,
                     ),
                 )
-                people = " ".join(
-                    str(row[c])
-                    for c in (
-                        "from_name",
-                        "from_addr",
-                        "to_display",
-                        "to_addrs",
-                        "cc_display",
-                        "cc_addrs",
-                    )
-                    if row[c]
-                )
+                people = " ".join(str(row[c]) for c in _PEOPLE_COLUMNS if row[c])
                 conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
-                # A new body replaces any document text indexed before: look at it again.
-                conn.execute("DELETE FROM document_index WHERE message_id = ?", (row["id"],))
                 conn.execute(
                     "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        row["fts_rowid"],
-                        row["subject"],
-                        people,
-                        body.text,
-                        " ".join(a.name for a in body.attachments),
-                    ),
+                    (row["fts_rowid"], row["subject"], people, body.text,
+                     " ".join(a.name for a in body.attachments)),
                 )
-                done.append(int(row["id"]))
+                done.append(message_id)
             return done
 
         return self._db.write(run)

@@ -363,3 +363,107 @@ def test_the_pack_key_is_derived_not_the_store_key() -> None:
     derived = blob_store.derive_blob_key(key)
     assert len(derived) == 32 and derived != key
     assert blob_store.derive_blob_key(bytes(32)) != derived
+
+
+def test_a_record_write_failing_on_the_io_thread_rolls_the_batch_back(
+        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records are encrypted and written on the blob-io thread: a failure there (disk full)
+    must fail the batch's transaction like a failure on the database thread."""
+    store = profile.messages
+    folder = _folder(store)
+    ids = _store(store, folder, range(1, 4))
+    [pack] = _packs(profile)
+    size = pack.stat().st_size
+    store.store_headers(folder, [_header(u) for u in range(4, 9)])
+    original = blob_store.PackWriter._seal_and_write
+    calls: list[int] = []
+
+    def fails_third(self: blob_store.PackWriter, *args: object) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blob_store.PackWriter, "_seal_and_write", fails_third)
+    with pytest.raises(OSError, match="disk full"):
+        store.store_bodies(folder, [BodyRecord(uid=u, raw=_raw(u), text="")
+                                    for u in range(4, 9)])
+    monkeypatch.undo()
+    assert len(calls) == 5  # every queued write ended before the rollback cut the tail
+    assert pack.stat().st_size == size
+    assert profile.database.query("SELECT size FROM blob_pack")[0][0] == size
+    assert sorted(u for u, _s in store.uids_without_body(folder)) == list(range(4, 9))
+    again = store.store_bodies(folder, [BodyRecord(uid=u, raw=_raw(u), text="")
+                                        for u in range(4, 9)])
+    assert [store.raw(i) for i in ids + again] == [_raw(u) for u in range(1, 9)]
+
+
+def test_a_batch_larger_than_the_write_queue_is_stored_whole(
+        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The queue of writes is bounded (a compaction copies a whole pack): add() then waits for
+    # the oldest writes. Records must still land where their rows say.
+    monkeypatch.setattr(blob_store, "MAX_QUEUED_BYTES", 3000)
+    store = profile.messages
+    folder = _folder(store)
+    ids = _store(store, folder, range(1, 41), size=5000)
+    assert [store.raw(i) for i in ids] == [_raw(u, 5000) for u in range(1, 41)]
+    assert store.compact_blobs() == 0
+
+
+def test_precompressed_bytes_are_stored_as_given(profile: Profile) -> None:
+    # The sync compresses on its own thread and hands the result over (BodyRecord.encoded).
+    store = profile.messages
+    folder = _folder(store)
+    store.store_headers(folder, [_header(1)])
+    [message_id] = store.store_bodies(folder, [BodyRecord(
+        uid=1, raw=_raw(1), text="", encoded=blob_store.encode_raw(_raw(1)))])
+    assert store.raw(message_id) == _raw(1)
+    assert profile.database.query("SELECT codec FROM message_raw")[0][0] == "zlib"
+
+
+def test_bulk_mode_enlarges_the_cache_and_restores_it_when_the_last_user_leaves(
+        profile: Profile) -> None:
+    database = profile.database
+
+    def pragmas() -> tuple[int, int]:
+        return (database.query("PRAGMA cache_size")[0][0],
+                database.query("PRAGMA wal_autocheckpoint")[0][0])
+
+    before = pragmas()
+    with profile.messages.bulk_writes():
+        with profile.messages.bulk_writes():
+            assert pragmas() == (-blob_store_bulk_cache(), database_bulk_wal())
+        assert pragmas() == (-blob_store_bulk_cache(), database_bulk_wal())  # still one user
+        _store(profile.messages, _folder(profile.messages), range(1, 3))
+    assert pragmas() == before
+    assert before[0] != -blob_store_bulk_cache()
+    with pytest.raises(RuntimeError), profile.messages.bulk_writes():
+        raise RuntimeError("sync failed")
+    assert pragmas() == before
+
+
+def blob_store_bulk_cache() -> int:
+    from app.store.database import BULK_CACHE_KIB
+    return BULK_CACHE_KIB
+
+
+def database_bulk_wal() -> int:
+    from app.store.database import BULK_WAL_PAGES
+    return BULK_WAL_PAGES
+
+
+def test_bodies_are_matched_to_their_rows_across_lookup_chunks(
+        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rows are read by "uid IN (…)" chunks; a uid expunged meanwhile has no row and is skipped.
+    from app.store import message_store
+    monkeypatch.setattr(message_store, "_IN_CHUNK", 3)
+    store = profile.messages
+    folder = _folder(store)
+    store.store_headers(folder, [_header(u) for u in range(1, 11)])
+    store.remove_uids(folder, [4, 9])
+    ids = store.store_bodies(folder, [BodyRecord(uid=u, raw=_raw(u), text=f"mot{u}")
+                                      for u in (10, 1, 4, 7, 2, 9, 3)])
+    assert len(ids) == 5
+    assert [store.raw(i) for i in ids] == [_raw(u) for u in (10, 1, 7, 2, 3)]
+    assert sorted(u for u, _s in store.uids_without_body(folder)) == [5, 6, 8]
+    assert len(store.search("mot7")) == 1 and store.search("mot4") == []
