@@ -69,8 +69,10 @@ from app.protocols.imap.connection import (
     Quota,
     SelectedFolder,
 )
-from app.protocols.mime.index_text import extract, parse_header_block
+from app.protocols.mime.extraction_process import ExtractionProcess
+from app.protocols.mime.index_text import IndexText, extract, parse_header_block
 from app.services.audit_service import AuditService, failure_from_exception
+from app.store.blob_store import encode_raw
 from app.store.message_store import (
     DELETED,
     SEEN,
@@ -90,6 +92,8 @@ _log = logging.getLogger(__name__)
 HEADER_FIELDS = "FROM TO CC SUBJECT DATE MESSAGE-ID CONTENT-TYPE X-MSS-CODECDA"
 HEADER_ITEM = f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]"
 MAX_PENDING_ATTEMPTS = 5
+# A header or body pass over at least this many messages puts the store in bulk-write mode.
+BULK_MESSAGES = 1000
 # RFC 2177: servers may drop an IDLE after 30 minutes of silence; re-issue it before that.
 IDLE_RENEW_SECONDS = 29 * 60
 # Without IDLE, how often ``watch`` polls.
@@ -264,6 +268,7 @@ class SyncEngine:
         body_batch_bytes: int = 16 * 1024 * 1024,
         use_qresync: bool = True,
         audit: AuditService | None = None,
+        extraction_process: bool = True,
     ) -> None:
         self._audit = audit
         self._store = store
@@ -276,6 +281,8 @@ class SyncEngine:
         # False forces the CONDSTORE / UID-diff path even on a QRESYNC server (tests, servers
         # with a broken QRESYNC).
         self._use_qresync = use_qresync
+        # False keeps the text extraction of big body passes in this process.
+        self._extraction_process = extraction_process
         self._body_observers: list[BodyObserver] = []
 
     def observe_bodies(self, observer: BodyObserver) -> Callable[[], None]:
@@ -817,6 +824,7 @@ class SyncEngine:
             return
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-headers")
         storing: tuple[Future[HeadersStored], int] | None = None
+        bulk = self._bulk(len(uids))
 
         def finish(job: tuple[Future[HeadersStored], int]) -> None:
             nonlocal done
@@ -858,6 +866,14 @@ class SyncEngine:
                 finish(job)
         finally:
             _settle(writer, storing)
+            bulk.close()
+
+    def _bulk(self, count: int) -> contextlib.ExitStack:
+        """The store's bulk-write mode for a pass over ``count`` messages, when that is many."""
+        stack = contextlib.ExitStack()
+        if count >= BULK_MESSAGES:
+            stack.enter_context(self._store.bulk_writes())
+        return stack
 
     @staticmethod
     def _header_record(uid: int, data: dict[bytes, Any]) -> HeaderRecord:
@@ -923,6 +939,10 @@ class SyncEngine:
         pending = conn.fetch_later(batches[0], items) if batches else None
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-store")
         storing: tuple[Future[list[int]], list[BodyRecord], int] | None = None
+        bulk = self._bulk(len(todo))
+        # Thousands of messages: their text is extracted by a child process, on the other core.
+        extractor = (bulk.enter_context(ExtractionProcess())
+                     if self._extraction_process and len(todo) >= BULK_MESSAGES else None)
 
         def finish(job: tuple[Future[list[int]], list[BodyRecord], int]) -> None:
             nonlocal done
@@ -948,17 +968,23 @@ class SyncEngine:
                 pending = (conn.fetch_later(batches[index + 1], items)
                            if index + 1 < len(batches) else None)
                 wanted = set(batch)
-                bodies = []
-                for uid, data in fetched.items():
-                    raw = data.get(b"BODY[]")
-                    if uid not in wanted or not isinstance(raw, bytes):
-                        continue
-                    bodies.append(self._body_record(uid, raw))
+                raws = [(uid, raw) for uid, data in fetched.items()
+                        if uid in wanted and isinstance(raw := data.get(b"BODY[]"), bytes)]
                 del fetched
+                # The child extracts this batch's text while this thread compresses it for
+                # the packs and waits for the previous batch to be stored.
+                extracting = (extractor.begin([raw for _uid, raw in raws])
+                              if extractor is not None else None)
+                encoded = [encode_raw(raw) for _uid, raw in raws]
                 if storing is not None:
                     job, storing = storing, None
                     finish(job)
                     token.check()
+                extracted = (extracting.result() if extracting is not None
+                             else [extract(raw, headers=False) for _uid, raw in raws])
+                bodies = [self._body_record(uid, raw, text, packed) for (uid, raw), text, packed
+                          in zip(raws, extracted, encoded, strict=True)]
+                del raws, extracted, encoded
                 storing = (writer.submit(self._store.store_bodies, folder.id, bodies), bodies,
                            len(batch))
             if storing is not None:
@@ -966,6 +992,7 @@ class SyncEngine:
                 finish(job)
         finally:
             _settle(writer, storing)
+            bulk.close()
         if not self._store.uids_without_body(folder.id):
             self._mark_complete(folder)
 
@@ -993,12 +1020,15 @@ class SyncEngine:
         )
 
     @staticmethod
-    def _body_record(uid: int, raw: bytes) -> BodyRecord:
-        # The header pass summarised the headers already (is_xdm included): text and parts only.
-        extracted = extract(raw, headers=False)
+    def _body_record(uid: int, raw: bytes, extracted: IndexText,
+                     encoded: tuple[str, bytes] | None) -> BodyRecord:
+        # The header pass summarised the headers already (is_xdm included): ``extracted`` is
+        # ``extract(raw, headers=False)``, text and parts only. ``encoded`` is the raw bytes
+        # compressed for the packs here, not on the database thread.
         return BodyRecord(
             uid=uid,
             raw=raw,
+            encoded=encoded,
             text=extracted.text,
             attachments=tuple(AttachmentInfo(a.name, a.type, a.size)
                               for a in extracted.attachments),

@@ -344,6 +344,7 @@ class _NoEncryption:
 
 @benchmark("store")
 def sqlcipher_vs_sqlite() -> list[Result]:
+    from app.protocols.mime.index_text import extract
     from app.services.sync_engine import SyncEngine
     from app.store import blob_store, database
 
@@ -353,7 +354,9 @@ def sqlcipher_vs_sqlite() -> list[Result]:
         end = raw.find(b"\r\n\r\n")
         data = {b"BODY[HEADER.FIELDS]": raw[: end + 4], b"FLAGS": (), b"RFC822.SIZE": len(raw)}
         headers.append(SyncEngine._header_record(uid, data))
-    bodies = [SyncEngine._body_record(uid, raw) for uid, raw in enumerate(raws, start=1)]
+    # Compressed by the store (encoded=None), on its thread, in both variants.
+    bodies = [SyncEngine._body_record(uid, raw, extract(raw, headers=False), None)
+              for uid, raw in enumerate(raws, start=1)]
 
     # A raw message stored as is (no zlib): readable in its pack only when not encrypted.
     marker = next((raw[-300:-200] for raw in raws if len(raw) >= blob_store.COMPRESS_BELOW), None)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from app.protocols.mime.extraction_process import ExtractionProcess
+from app.protocols.mime.index_text import extract
 from app.protocols.mime.parser import parse_message
 
 pytestmark = pytest.mark.corpus
@@ -246,3 +248,16 @@ def test_mime4j_decoded_bodies(corpus: Path) -> None:
                 compared += 1
     assert failures == []
     assert compared > 100, compared
+
+
+def test_the_sync_extraction_child_reads_every_message_as_the_process_does(corpus: Path) -> None:
+    """The initial sync extracts index text in a child process (extraction_process): for every
+    real message, malformed ones included, it must give exactly the in-process result."""
+    raws = [path.read_bytes() for path in _messages(corpus)]
+    assert len(raws) > 100
+    with ExtractionProcess() as child:
+        got = child.extract_batch(raws)
+        assert not child.failed
+    want = [extract(raw, headers=False) for raw in raws]
+    assert [(g.text, g.attachments, g.broken) for g in got] == \
+        [(w.text, w.attachments, w.broken) for w in want]

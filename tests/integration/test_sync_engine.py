@@ -355,3 +355,55 @@ def test_no_health_data_in_plaintext_after_a_sync(sandbox: dict[str, Any],
         data = path.read_bytes()
         leaked = sorted(w.decode() for w in secrets if w in data)
         assert leaked == [], f"{path.name} holds {leaked[:3]} in plaintext"
+
+
+def _indexed(profile: Profile, account: Account) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """Per (folder, uid): what the body pass stored for search and display."""
+    account_id = profile.messages.account_id(account.address, account.login)
+    found: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for summary in profile.messages.all_messages(account_id):
+        detail = profile.messages.get(summary.id)
+        assert detail is not None and summary.uid is not None
+        [fts] = profile.database.query(
+            "SELECT f.body, f.attachments FROM message_fts f JOIN message m "
+            "ON m.fts_rowid = f.rowid WHERE m.id = ?", (summary.id,))
+        found[(summary.folder, summary.uid)] = (
+            summary.state, summary.has_attachments, summary.is_xdm, detail.broken_reason,
+            detail.attachments, fts[0], fts[1], profile.messages.raw(summary.id))
+    return found
+
+
+def test_a_bulk_body_pass_extracts_in_the_child_exactly_as_in_process(
+        sandbox: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An initial sync of thousands of messages runs in bulk mode, its text extracted by a child
+    process. The threshold is lowered here so the seeded mailbox (PDFs, XDMs, broken mail) takes
+    that path; the result must equal an in-process sync of the same mailbox."""
+    from app.protocols.mime import extraction_process
+    from app.services import sync_engine
+
+    batches: list[int] = []
+    begin = extraction_process.ExtractionProcess.begin
+
+    def counting(self: extraction_process.ExtractionProcess,
+                 raws: Any) -> extraction_process.PendingExtraction:
+        batches.append(len(raws))
+        assert not self.failed
+        return begin(self, raws)
+
+    in_process, account = new_profile(tmp_path, sandbox, world.DR_MARTIN)
+    with in_process:
+        in_process.sync.sync_account(account)
+        want = _indexed(in_process, account)
+    assert batches == []
+    monkeypatch.setattr(extraction_process.ExtractionProcess, "begin", counting)
+    monkeypatch.setattr(sync_engine, "BULK_MESSAGES", 1)
+    bulk, account = new_profile(tmp_path, sandbox, world.DR_MARTIN)
+    with bulk:
+        cache_size = bulk.database.query("PRAGMA cache_size")[0][0]
+        bulk.sync.sync_account(account)
+        got = _indexed(bulk, account)
+        assert bulk.database.query("PRAGMA cache_size")[0][0] == cache_size  # bulk mode ended
+    assert sum(batches) == len(want) > 10
+    assert got == want
+    assert any(row[2] for row in got.values()) and any(row[4] for row in got.values())
+

@@ -221,7 +221,8 @@ def summarize_headers(msg: Message) -> HeaderSummary:
     )
 
 
-_NO_HEADERS = HeaderSummary(None, 0, "", "", "", "", "", "", "", "text/plain", False)
+# The summary of no header at all (also what body-only extraction carries).
+NO_HEADERS = HeaderSummary(None, 0, "", "", "", "", "", "", "", "text/plain", False)
 
 
 def parse_header_block(raw: bytes) -> HeaderSummary:
@@ -230,7 +231,7 @@ def parse_header_block(raw: bytes) -> HeaderSummary:
         msg = _header_parser.parsebytes(raw)
         return summarize_headers(msg)
     except Exception:
-        return _NO_HEADERS
+        return NO_HEADERS
 
 
 # --- bodies ------------------------------------------------------------------------------------
@@ -452,14 +453,14 @@ def extract(raw: bytes, *, headers: bool = True) -> IndexText:
         else:
             head, body = raw[: match.end()], raw[match.end() :]
         msg = _header_parser.parsebytes(head)
-        summary = summarize_headers(msg) if want_headers else _NO_HEADERS
+        summary = summarize_headers(msg) if want_headers else NO_HEADERS
         walker.part(msg, body, 0)
     except RecursionError:
         walker.problems.append("imbrication trop profonde")
     except Exception as exc:  # best effort: a weird message must never stop a sync
         walker.problems.append(f"message illisible ({type(exc).__name__})")
     if summary is None:
-        summary = parse_header_block(raw[:65536]) if want_headers else _NO_HEADERS
+        summary = parse_header_block(raw[:65536]) if want_headers else NO_HEADERS
     text = "\n".join(walker.texts) if walker.texts else "\n".join(walker.html)
     # CRLF made " \n" first (what the blank-run rule turns it into), at C speed: far fewer
     # regex matches on text with a line break every 80 characters.
