@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.errors import UserCancelled, UserFacingError
 from ui import i18n
 from ui.gc_guard import GuiThreadGarbageCollector
+from ui.thread_switching import GuiThreadSwitching
 
 if TYPE_CHECKING:
     from app.cli import GuiRequest
@@ -157,10 +158,12 @@ def run_gui(request: GuiRequest) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = GuiThreadGarbageCollector(app)
+    switching = GuiThreadSwitching()
     try:
         return loop.run_until_complete(
             run_window(request, app, lang_given=request.lang_given))
     finally:
+        switching.restore()
         collector.stop()
         asyncio.set_event_loop(None)
         loop.close()

@@ -95,6 +95,7 @@ def child(profile_dir: str, key_file: str, folder_id: int, scroll: bool) -> None
     from PySide6.QtWidgets import QApplication  # isort: skip
     from ui.gc_guard import GuiThreadGarbageCollector
     from ui.models.message_list_model import MessageListModel
+    from ui.thread_switching import GuiThreadSwitching
     from ui.widgets.message_list import MessageListView
 
     imported = time.time()
@@ -102,6 +103,8 @@ def child(profile_dir: str, key_file: str, folder_id: int, scroll: bool) -> None
     # As ui.main runs the window: collection on the GUI thread only, by generation, after
     # freezing what start-up made (ui/gc_guard.py).
     collector = GuiThreadGarbageCollector(app)
+    # As ui.main does: the GIL handed back to the GUI thread sooner (ui/thread_switching.py).
+    GuiThreadSwitching()
     # As ui.main opens it: the "auto" integrity policy (a cleanly closed store's full check runs
     # in the background after the first paint; after a crash it would run here, before it),
     # and its services deferred (the window builds them in the background after the first paint).
