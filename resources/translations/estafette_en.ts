@@ -1318,37 +1318,37 @@
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="98"/>
-        <source>Ctrl+L</source>
-        <translation>Ctrl+L</translation>
+        <location filename="../../ui/services/lock_controller.py" line="99"/>
+        <source>Ctrl+Shift+L</source>
+        <translation>Ctrl+Shift+L</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="100"/>
+        <location filename="../../ui/services/lock_controller.py" line="101"/>
         <source>Verrouillé à votre demande.</source>
         <translation>Locked at your request.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="101"/>
+        <location filename="../../ui/services/lock_controller.py" line="102"/>
         <source>Se &amp;déconnecter</source>
         <translation>Sign &amp;out</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="140"/>
+        <location filename="../../ui/services/lock_controller.py" line="141"/>
         <source>Verrouillé après {minutes} min d&apos;inactivité.</source>
         <translation>Locked after {minutes} min of inactivity.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="179"/>
+        <location filename="../../ui/services/lock_controller.py" line="180"/>
         <source>Insérez votre carte CPS pour déverrouiller.</source>
         <translation>Insert your CPS card to unlock.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="198"/>
+        <location filename="../../ui/services/lock_controller.py" line="199"/>
         <source>Mot de passe incorrect ({count} essai(s)).</source>
         <translation>Incorrect password ({count} attempt(s)).</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="233"/>
+        <location filename="../../ui/services/lock_controller.py" line="234"/>
         <source>La carte CPS a été retirée.</source>
         <translation>The CPS card was removed.</translation>
     </message>
@@ -1565,332 +1565,332 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="223"/>
+        <location filename="../../ui/windows/main_window.py" line="233"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="250"/>
+        <location filename="../../ui/windows/main_window.py" line="260"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="252"/>
+        <location filename="../../ui/windows/main_window.py" line="262"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="264"/>
+        <location filename="../../ui/windows/main_window.py" line="274"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="285"/>
+        <location filename="../../ui/windows/main_window.py" line="295"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="287"/>
+        <location filename="../../ui/windows/main_window.py" line="297"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="399"/>
+        <location filename="../../ui/windows/main_window.py" line="473"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="400"/>
+        <location filename="../../ui/windows/main_window.py" line="474"/>
         <source>&amp;Nouveau message</source>
         <translation>&amp;New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="401"/>
+        <location filename="../../ui/windows/main_window.py" line="475"/>
         <source>Ctrl+N</source>
         <translation>Ctrl+N</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="403"/>
+        <location filename="../../ui/windows/main_window.py" line="477"/>
         <source>Nouveau message &amp;patient…</source>
         <translation>New &amp;Patient Message…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="406"/>
+        <location filename="../../ui/windows/main_window.py" line="480"/>
         <source>&amp;Ajouter un compte…</source>
         <translation>&amp;Add Account…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="409"/>
+        <location filename="../../ui/windows/main_window.py" line="483"/>
         <source>&amp;Synchroniser</source>
         <translation>S&amp;ynchronise</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="410"/>
+        <location filename="../../ui/windows/main_window.py" line="484"/>
         <source>F5</source>
         <translation>F5</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="412"/>
+        <location filename="../../ui/windows/main_window.py" line="486"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="413"/>
+        <location filename="../../ui/windows/main_window.py" line="487"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="416"/>
+        <location filename="../../ui/windows/main_window.py" line="490"/>
         <source>&amp;Imprimer…</source>
         <translation>&amp;Print…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="419"/>
+        <location filename="../../ui/windows/main_window.py" line="493"/>
         <source>Imprimer le message, ou le document de l&apos;aperçu quand il a le focus (Ctrl+P)</source>
         <translation>Print the message, or the previewed document when it has the focus (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="436"/>
+        <location filename="../../ui/windows/main_window.py" line="510"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="437"/>
+        <location filename="../../ui/windows/main_window.py" line="511"/>
         <source>&amp;Répondre</source>
         <translation>&amp;Reply</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="438"/>
+        <location filename="../../ui/windows/main_window.py" line="512"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="442"/>
+        <location filename="../../ui/windows/main_window.py" line="516"/>
         <source>Répondre à &amp;tous</source>
         <translation>Reply &amp;All</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="443"/>
+        <location filename="../../ui/windows/main_window.py" line="517"/>
         <source>Ctrl+Shift+R</source>
         <translation>Ctrl+Shift+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="445"/>
+        <location filename="../../ui/windows/main_window.py" line="519"/>
         <source>&amp;Transférer</source>
         <translation>&amp;Forward</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="446"/>
+        <location filename="../../ui/windows/main_window.py" line="520"/>
         <source>Ctrl+L</source>
         <translation>Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="451"/>
+        <location filename="../../ui/windows/main_window.py" line="525"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="457"/>
+        <location filename="../../ui/windows/main_window.py" line="531"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="458"/>
+        <location filename="../../ui/windows/main_window.py" line="532"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="464"/>
+        <location filename="../../ui/windows/main_window.py" line="538"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="465"/>
+        <location filename="../../ui/windows/main_window.py" line="539"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="466"/>
+        <location filename="../../ui/windows/main_window.py" line="540"/>
         <source>Ctrl+Shift+B</source>
         <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="468"/>
+        <location filename="../../ui/windows/main_window.py" line="542"/>
         <source>&amp;Journal d&apos;audit…</source>
         <translation>&amp;Audit Log…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="470"/>
+        <location filename="../../ui/windows/main_window.py" line="544"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="477"/>
+        <location filename="../../ui/windows/main_window.py" line="551"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="478"/>
+        <location filename="../../ui/windows/main_window.py" line="552"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="484"/>
+        <location filename="../../ui/windows/main_window.py" line="558"/>
         <source>Barre principale</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="525"/>
+        <location filename="../../ui/windows/main_window.py" line="599"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="561"/>
+        <location filename="../../ui/windows/main_window.py" line="635"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="563"/>
+        <location filename="../../ui/windows/main_window.py" line="637"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="565"/>
+        <location filename="../../ui/windows/main_window.py" line="639"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="694"/>
+        <location filename="../../ui/windows/main_window.py" line="768"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="750"/>
+        <location filename="../../ui/windows/main_window.py" line="827"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="792"/>
+        <location filename="../../ui/windows/main_window.py" line="871"/>
         <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
         <translation>The read receipt could not be prepared.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="795"/>
+        <location filename="../../ui/windows/main_window.py" line="874"/>
         <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
         <translation>Read receipt placed in the outbox.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="863"/>
+        <location filename="../../ui/windows/main_window.py" line="944"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="926"/>
+        <location filename="../../ui/windows/main_window.py" line="1012"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="945"/>
+        <location filename="../../ui/windows/main_window.py" line="1031"/>
         <source>Rien à imprimer pour l&apos;instant : le document n&apos;est pas encore affiché.</source>
         <translation>Nothing to print yet: the document is not shown yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="957"/>
+        <location filename="../../ui/windows/main_window.py" line="1043"/>
         <source>Document envoyé à l&apos;imprimante.</source>
         <translation>Sent to the printer.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="960"/>
+        <location filename="../../ui/windows/main_window.py" line="1046"/>
         <source>L&apos;impression a échoué.</source>
         <translation>Printing failed.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="973"/>
+        <location filename="../../ui/windows/main_window.py" line="1059"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="985"/>
+        <location filename="../../ui/windows/main_window.py" line="1071"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1001"/>
+        <location filename="../../ui/windows/main_window.py" line="1087"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1043"/>
+        <location filename="../../ui/windows/main_window.py" line="1129"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1102"/>
+        <location filename="../../ui/windows/main_window.py" line="1188"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1127"/>
+        <location filename="../../ui/windows/main_window.py" line="1213"/>
         <source>-------- Message transféré --------</source>
         <translation>-------- Forwarded message --------</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1128"/>
+        <location filename="../../ui/windows/main_window.py" line="1214"/>
         <source>De : {value}</source>
         <translation>From: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1129"/>
+        <location filename="../../ui/windows/main_window.py" line="1215"/>
         <source>Date : {value}</source>
         <translation>Date: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1130"/>
+        <location filename="../../ui/windows/main_window.py" line="1216"/>
         <source>Objet : {value}</source>
         <translation>Subject: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1131"/>
+        <location filename="../../ui/windows/main_window.py" line="1217"/>
         <source>À : {value}</source>
         <translation>To: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1133"/>
+        <location filename="../../ui/windows/main_window.py" line="1219"/>
         <source>Cc : {value}</source>
         <translation>Cc: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1232"/>
+        <location filename="../../ui/windows/main_window.py" line="1318"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1315"/>
+        <location filename="../../ui/windows/main_window.py" line="1401"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1448"/>
+        <location filename="../../ui/windows/main_window.py" line="1534"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1449"/>
+        <location filename="../../ui/windows/main_window.py" line="1535"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1522"/>
+        <location filename="../../ui/windows/main_window.py" line="1608"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1523"/>
+        <location filename="../../ui/windows/main_window.py" line="1609"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1525"/>
+        <location filename="../../ui/windows/main_window.py" line="1611"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -1898,89 +1898,91 @@
 <context>
     <name>MessageListModel</name>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="138"/>
+        <location filename="../../ui/models/message_list_model.py" line="144"/>
         <source>Remise différée</source>
         <translation>Delivery delayed</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="139"/>
+        <location filename="../../ui/models/message_list_model.py" line="145"/>
         <source>Distribué</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="140"/>
+        <location filename="../../ui/models/message_list_model.py" line="146"/>
         <source>Lu par le destinataire</source>
         <translation>Read by the recipient</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="141"/>
+        <location filename="../../ui/models/message_list_model.py" line="147"/>
         <source>Problème de remise</source>
         <translation>Delivery problem</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="316"/>
+        <location filename="../../ui/models/message_list_model.py" line="322"/>
         <source>La liste des messages n&apos;a pas pu être lue.</source>
         <translation>The message list could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="382"/>
+        <location filename="../../ui/models/message_list_model.py" line="409"/>
         <source>De</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="383"/>
-        <location filename="../../ui/models/message_list_model.py" line="389"/>
+        <location filename="../../ui/models/message_list_model.py" line="410"/>
+        <location filename="../../ui/models/message_list_model.py" line="416"/>
         <source>Objet</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="384"/>
-        <location filename="../../ui/models/message_list_model.py" line="390"/>
+        <location filename="../../ui/models/message_list_model.py" line="411"/>
+        <location filename="../../ui/models/message_list_model.py" line="417"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="386"/>
+        <location filename="../../ui/models/message_list_model.py" line="413"/>
         <source>Pièces jointes et documents XDM</source>
         <translation>Attachments and XDM documents</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="388"/>
+        <location filename="../../ui/models/message_list_model.py" line="415"/>
         <source>Expéditeur</source>
         <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="391"/>
+        <location filename="../../ui/models/message_list_model.py" line="418"/>
         <source>Accusés de réception</source>
         <translation>Receipts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="418"/>
+        <location filename="../../ui/models/message_list_model.py" line="445"/>
+        <location filename="../../ui/models/message_list_model.py" line="494"/>
         <source>Chargement…</source>
         <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="425"/>
+        <location filename="../../ui/models/message_list_model.py" line="452"/>
+        <location filename="../../ui/models/message_list_model.py" line="501"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="471"/>
+        <location filename="../../ui/models/message_list_model.py" line="520"/>
         <source>Documents de santé structurés (XDM)</source>
         <translation>Structured health documents (XDM)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="473"/>
+        <location filename="../../ui/models/message_list_model.py" line="522"/>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="484"/>
+        <location filename="../../ui/models/message_list_model.py" line="533"/>
         <source>non lu</source>
         <translation>unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="485"/>
+        <location filename="../../ui/models/message_list_model.py" line="534"/>
         <source>lu</source>
         <translation>read</translation>
     </message>
@@ -1988,17 +1990,17 @@
 <context>
     <name>MessageListView</name>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="64"/>
+        <location filename="../../ui/widgets/message_list.py" line="151"/>
         <source>Rechercher dans les messages</source>
         <translation>Search messages</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="106"/>
+        <location filename="../../ui/widgets/message_list.py" line="195"/>
         <source>Rechercher dans {name}…</source>
         <translation>Search {name}…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="108"/>
+        <location filename="../../ui/widgets/message_list.py" line="197"/>
         <source>Rechercher dans les messages…</source>
         <translation>Search messages…</translation>
     </message>
@@ -2092,7 +2094,7 @@
 <context>
     <name>MessageTable</name>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="29"/>
+        <location filename="../../ui/widgets/message_list.py" line="116"/>
         <source>Liste des messages</source>
         <translation>Message list</translation>
     </message>
@@ -2764,17 +2766,17 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../ui/main.py" line="41"/>
+        <location filename="../../ui/main.py" line="43"/>
         <source>Estafette — profil inaccessible</source>
         <translation>Estafette — profile unavailable</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="42"/>
+        <location filename="../../ui/main.py" line="44"/>
         <source>Le profil ne peut pas être ouvert.</source>
         <translation>The profile cannot be opened.</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="46"/>
+        <location filename="../../ui/main.py" line="48"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
         <translation>An unexpected error occurred. The details were written to the application log.</translation>
     </message>

@@ -218,3 +218,22 @@ def test_window_builds_the_reader_and_the_services_after_the_first_paint(
         window.close()
     finally:
         profile.close()
+
+
+def test_no_two_actions_of_the_window_share_a_shortcut(qtbot, profile: Any) -> None:
+    """With two actions on one key sequence Qt fires neither (Forward and Lock once both had
+    Ctrl+L): every shortcut of the composed window, lock included, is unique."""
+    from PySide6.QtGui import QAction
+
+    window = MainWindow(profile.accounts.list(), profile=profile, sync_on_start=False,
+                        use_tray=False)
+    qtbot.addWidget(window)
+    assert window.lock is not None
+    seen: dict[str, QAction] = {}
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            key = sequence.toString()
+            assert seen.setdefault(key, action) is action, \
+                f"{key}: {seen[key].objectName()} and {action.objectName()}"
+    assert seen["Ctrl+Shift+L"].objectName() == "lockAction" and "Ctrl+L" in seen
+    window.close()

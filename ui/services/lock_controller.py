@@ -95,7 +95,8 @@ class LockController(QObject):
 
         self.lock_action = QAction(self.tr("&Verrouiller"), window)
         self.lock_action.setObjectName("lockAction")
-        self.lock_action.setShortcut(QKeySequence(self.tr("Ctrl+L")))
+        # Ctrl+L is Thunderbird's Forward; Ctrl+Alt+L is often the desktop's own screen lock.
+        self.lock_action.setShortcut(QKeySequence(self.tr("Ctrl+Shift+L")))
         self.lock_action.triggered.connect(
             lambda: self.lock(self.tr("Verrouillé à votre demande.")))
         self.logout_action = QAction(self.tr("Se &déconnecter"), window)
