@@ -34,16 +34,23 @@ _CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
     from app.composition import open_profile
+    from app.events import FolderSyncProgress
     from app.services.sync_engine import SyncEngine
     profile = open_profile(Path(sys.argv[1]), key_file=Path(sys.argv[2]))
     account = profile.accounts.list()[0]
+    # Each batch stored is announced, so the parent can kill inside a pass, not after it.
+    profile.events.subscribe(FolderSyncProgress,
+                             lambda e: print(e.phase, e.done, flush=True) if e.done else None)
     # Small batches: many commit points for the kill to fall between (or inside).
     engine = SyncEngine(store=profile.messages, events=profile.events,
-                        password_for=profile.accounts.password, header_batch=25, body_batch=10)
+                        password_for=profile.accounts.password, header_batch=10, body_batch=5)
     print("ready", flush=True)
     engine.sync_account(account)
+    print("done", flush=True)
     profile.close()
 """)
+# Attempts at most: a kill after the sync ended ("done") is not a kill point and is not counted.
+MAX_ATTEMPTS = 40
 
 
 def test_kill_during_sync_then_resync(sandbox: dict[str, Any], tmp_path: Path) -> None:
@@ -59,14 +66,36 @@ def test_kill_during_sync_then_resync(sandbox: dict[str, Any], tmp_path: Path) -
 
     rng = random.Random(20261122)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for _ in range(KILL_POINTS):
+    # A whole sync of this folder takes well under a second: a kill after a random delay mostly
+    # hit a process that had already finished. Each child is killed instead a random few
+    # batches into its work (after 0–2 batches announced, then 0–50 ms), so the 20 kills fall
+    # inside the header and body passes of one initial sync.
+    killed_mid_sync = 0
+    phases: list[bytes] = []
+    outcomes: list[tuple[int | None, bool]] = []
+    for _ in range(MAX_ATTEMPTS):
         child = subprocess.Popen([sys.executable, "-c", _CHILD, str(profile_dir), str(key_file)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                 cwd=ROOT)
         assert child.stdout is not None
         assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, 0.8))
+        seen = [child.stdout.readline() for _ in range(rng.randint(0, 2))]
+        time.sleep(rng.uniform(0.0, 0.05))
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
+        lines = b"".join(seen) + child.stdout.read()
+        child.stdout.close()
+        finished = b"done" in lines.split()
+        outcomes.append((child.returncode, finished))
+        if child.returncode == -signal.SIGKILL and not finished:
+            killed_mid_sync += 1
+            announced = [line.split()[0] for line in lines.splitlines() if line.strip()]
+            phases.append(announced[-1] if announced else b"start")
+        if killed_mid_sync == KILL_POINTS:
+            break
+    assert killed_mid_sync == KILL_POINTS, outcomes
+    # Kills fell in both passes: while headers were stored and while bodies (packs) were.
+    assert phases.count(b"headers") >= 2 and phases.count(b"bodies") >= 5, phases
 
     with open_profile(profile_dir, key_file=key_file) as reopened:
         reopened.sync.sync_account(account)

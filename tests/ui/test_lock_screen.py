@@ -216,9 +216,11 @@ def test_password_typed_in_the_lock_screen(qtbot: QtBot, controller: LockControl
     assert not controller.locked
 
 
-def test_ctrl_l_locks_and_logout_is_offered(qtbot: QtBot, window: SeededWindow,
-                                            controller: LockController) -> None:
-    qtbot.keyClick(window.body, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+def test_ctrl_shift_l_locks_and_logout_is_offered(qtbot: QtBot, window: SeededWindow,
+                                                  controller: LockController) -> None:
+    # Ctrl+Shift+L: Ctrl+L is the window's Forward (Thunderbird's).
+    qtbot.keyClick(window.body, Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert controller.locked
     with qtbot.waitSignal(controller.logout_requested, timeout=1000):
         qtbot.mouseClick(controller.screen.logout_button, Qt.MouseButton.LeftButton)
