@@ -185,3 +185,31 @@ def test_folder_gone_from_server_is_dropped(store: MessageStore) -> None:
     store.replace_folders(account_id, [FolderInfo("INBOX", "/", None)])
     assert [f.name for f in store.folders(account_id)] == ["INBOX"]
     assert store.search("rendu") == []
+
+
+def test_search_finds_senders_and_recipients_by_name_and_address(store: MessageStore) -> None:
+    """Names and addresses are indexed (accents folded) before and after the body is stored."""
+    folder = _folder(store)
+    stored = store.store_headers(folder, [
+        _header(1, from_name="Dr Hélène Lefèvre", from_addr="h.lefevre@chu-exemple.mssante.fr",
+                subject="Avis"),
+        _header(2, to_display="Cabinet Émile Zola <ezola@cabinet.mssante.fr>",
+                to_addrs="ezola@cabinet.mssante.fr", subject="Avis"),
+        _header(3, cc_display="Infirmière Bénédicte <b.roux@ehpad.mssante.fr>",
+                cc_addrs="b.roux@ehpad.mssante.fr", subject="Avis"),
+    ])
+    first, second, third = stored.new_ids
+
+    def hits(text: str) -> list[int]:
+        return sorted(m.id for m in store.search(text))
+
+    for _ in range(2):  # headers only, then again once the bodies re-index the rows
+        assert hits("helene lefevre") == [first]
+        assert hits("chu-exemple") == [first]
+        assert hits("emile zola") == [second]
+        assert hits("ezola") == [second]
+        assert hits("benedicte") == [third]
+        assert hits("ehpad") == [third]
+        assert hits("lefevre zola") == []
+        store.store_bodies(folder, [BodyRecord(uid=u, raw=b"Subject: x\r\n\r\nok", text="ok")
+                                    for u in (1, 2, 3)])
