@@ -180,9 +180,15 @@ def test_folder_tree_and_status_after_sync(qtbot, profile: Any) -> None:
         inbox = window.folder_model.inbox_index()
         assert inbox.data() is not None and "Boîte de réception" in str(inbox.data())
         assert window.folder_tree.currentIndex() == inbox
-        assert window.status.connection_label.text()
-        assert "envoyer" in window.status.outbox_label.text() or \
-            "vide" in window.status.outbox_label.text()
+        # The status bar says what the store holds: the outbox count, and the sync's end.
+        from app.domain.outgoing import OutboxState
+
+        waiting = sum(1 for item in profile.outbox.items() if item.state in
+                      {OutboxState.QUEUED, OutboxState.SUBMITTING, OutboxState.RETRY_WAIT})
+        expected = ("Boîte d'envoi vide" if waiting == 0 else "1 message à envoyer"
+                    if waiting == 1 else f"{waiting} messages à envoyer")
+        qtbot.waitUntil(lambda: window.status.outbox_label.text() == expected, timeout=GUARD_MS)
+        assert window.status.connection_label.text().startswith("● ")
         assert window.account_tree.currentIndex() != QModelIndex()
         assert window.account_tree.currentIndex().data(Qt.ItemDataRole.DisplayRole)
     finally:
