@@ -81,9 +81,6 @@ _SPECIALTY_AT = KEYED_FIELDS.index("specialty")
 
 DEFAULT_BATCH_ROWS = 5_000  # rows handed over by the reader thread at a time
 DEFAULT_TRANSACTION_ROWS = 100_000
-# Page cache while loading: the address_key index receives keys in random order, so it must stay
-# in memory to keep the load fast. Bounded (negative = KiB), restored afterwards.
-_IMPORT_CACHE_KIB = 64 * 1024
 _FTS_BATCH_ROWS = 100_000
 _FTS_BUILD_HASH_BYTES = 64 * 1024 * 1024
 _FTS_AUTOMERGE_DEFAULT = 4  # FTS5's defaults
@@ -545,33 +542,26 @@ class DirectoryStore:
             received += count
             return exhausted
 
-        def set_cache(size: int) -> Callable[[Connection], int]:
-            def run(conn: Connection) -> int:
-                before = int(conn.execute("PRAGMA cache_size").fetchone()[0])
-                conn.execute(f"PRAGMA cache_size = {int(size)}")
-                return before
-
-            return run
-
-        previous_cache = self._db.call(set_cache(-_IMPORT_CACHE_KIB))
-        try:
-            t0 = time.perf_counter()
-            while not self._db.call(load_some):
-                pass
-            phases["load"] = time.perf_counter() - t0
-            entries = self._finish_load(target, phases, labels)
-            report = dict(details()) if details is not None else {}
-            read = rows_read() if rows_read is not None else received
-            bad = bad_rows() if bad_rows is not None else 0
-        except BaseException:
-            producer.close()
-            with contextlib.suppress(Exception):
-                self._clear(target)  # give the space back now; the next import would anyway
-            raise
-        finally:
-            producer.close()
-            with contextlib.suppress(Exception):
-                self._db.call(set_cache(previous_cache))
+        # The database's bulk mode while loading: the address_key index receives keys in random
+        # order, so it must stay in the (bigger) page cache to keep the load fast. Shared with a
+        # sync running meanwhile: the settings come back when the last of the two is done.
+        with self._db.bulk_writes():
+            try:
+                t0 = time.perf_counter()
+                while not self._db.call(load_some):
+                    pass
+                phases["load"] = time.perf_counter() - t0
+                entries = self._finish_load(target, phases, labels)
+                report = dict(details()) if details is not None else {}
+                read = rows_read() if rows_read is not None else received
+                bad = bad_rows() if bad_rows is not None else 0
+            except BaseException:
+                producer.close()
+                with contextlib.suppress(Exception):
+                    self._clear(target)  # give the space back now; the next import would anyway
+                raise
+            finally:
+                producer.close()
         merged = received - entries
 
         def switch(conn: Connection) -> None:

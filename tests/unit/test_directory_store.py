@@ -478,3 +478,22 @@ def test_a_killed_import_leaves_the_previous_directory(tmp_path: Path) -> None:
     finally:
         db.close()
         executors.shutdown()
+
+
+def test_an_import_inside_a_sync_s_bulk_mode_leaves_the_settings_to_the_last_user(
+        database: Database) -> None:
+    """The import and a sync share the database's bulk mode: an import ending while a sync still
+    runs keeps the bulk cache, and the sync's end restores what was there before either."""
+    from app.store.database import BULK_CACHE_KIB
+
+    def cache() -> int:
+        return int(database.query("PRAGMA cache_size")[0][0])
+
+    before = cache()
+    store = DirectoryStore(database=database, batch_rows=3, transaction_rows=4)
+    with database.bulk_writes():  # a sync's pass
+        store.import_records(BASE, source_name="base.txt")
+        assert cache() == -BULK_CACHE_KIB
+    assert cache() == before != -BULK_CACHE_KIB
+    store.import_records(BASE, source_name="again.txt")
+    assert cache() == before
