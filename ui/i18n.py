@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS_DIR = PROJECT_ROOT / "resources" / "translations"
+TRANSLATIONS_DIR = PROJECT_ROOT / "resources" / "translations"  # the .ts sources
+# The compiled .qm live inside the ui package so that an installed wheel carries them
+# (pyproject's package-data); resources/ is not installed.
+CATALOGUES_DIR = Path(__file__).resolve().parent / "translations"
 SOURCES_DIR = PROJECT_ROOT / "ui"
 SOURCE_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")  # fr is the source text: it needs no catalogue of its own
@@ -36,12 +39,12 @@ def ts_path(lang: str, directory: Path = TRANSLATIONS_DIR) -> Path:
     return directory / f"estafette_{lang}.ts"
 
 
-def qm_path(lang: str, directory: Path = TRANSLATIONS_DIR) -> Path:
+def qm_path(lang: str, directory: Path = CATALOGUES_DIR) -> Path:
     return directory / f"estafette_{lang}.qm"
 
 
 def install_translators(
-    app: QCoreApplication, lang: str, *, directory: Path = TRANSLATIONS_DIR
+    app: QCoreApplication, lang: str, *, directory: Path = CATALOGUES_DIR
 ) -> list[QTranslator]:
     """Install the catalogues for ``lang`` on ``app`` and return them.
 
@@ -105,6 +108,7 @@ def update_ts(lang: str) -> Path:
 
 
 def compile_qm(ts: Path, qm: Path) -> Path:
+    qm.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([_tool("lrelease"), "-silent", str(ts), "-qm", str(qm)], check=True)
     return qm
 
