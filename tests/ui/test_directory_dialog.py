@@ -74,6 +74,23 @@ def test_type_and_profession_criteria_combine(qtbot: QtBot, dialog: DirectoryDia
     assert added.args == [["sophie.martinez@infirmier.mssante.fr"]]
 
 
+def test_the_sorted_view_passes_the_model_tester_through_searches(
+        qtbot: QtBot, dialog: DirectoryDialog) -> None:
+    """The stock sort proxy between the results and the table, checked while results are
+    replaced, sorted both ways and emptied."""
+    QAbstractItemModelTester(dialog.proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    dialog.city_edit.setText("lyon")
+    assert _search(qtbot, dialog) == 2
+    dialog.table.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
+    names = [dialog.proxy.index(r, Column.NAME).data() for r in range(dialog.proxy.rowCount())]
+    assert names == sorted(names, reverse=True)
+    dialog.table.sortByColumn(Column.CITY, Qt.SortOrder.AscendingOrder)
+    dialog.clear_criteria()
+    dialog.name_edit.setText("zzzz")
+    assert _search(qtbot, dialog) == 0
+    assert dialog.proxy.rowCount() == 0
+
+
 def test_no_criteria_and_no_result_are_explained(qtbot: QtBot, dialog: DirectoryDialog) -> None:
     dialog.search_button.click()
     assert "au moins un critère" in dialog.status_label.text()

@@ -111,6 +111,22 @@ def test_autocomplete_proposes_directory_entries(qtbot: QtBot, field: RecipientF
     assert field.line_edit.text() == ""
 
 
+def test_the_completion_model_passes_the_model_tester(qtbot: QtBot,
+                                                      field: RecipientField) -> None:
+    """The stock item model behind the completer, checked while suggestions come and go."""
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    QAbstractItemModelTester(field.completion_model,
+                             QAbstractItemModelTester.FailureReportingMode.Fatal)
+    qtbot.keyClicks(field.line_edit, "mart")
+    qtbot.waitUntil(lambda: len(field.suggestions()) >= 2, timeout=WAIT_MS)
+    qtbot.keyClicks(field.line_edit, "inez")
+    qtbot.waitUntil(lambda: len(field.suggestions()) == 1, timeout=WAIT_MS)
+    field.line_edit.clear()
+    qtbot.keyClicks(field.line_edit, "zzzz")
+    qtbot.waitUntil(lambda: len(field.suggestions()) == 0, timeout=WAIT_MS)
+
+
 def test_a_stale_autocomplete_answer_is_dropped(qtbot: QtBot, field: RecipientField) -> None:
     qtbot.keyClicks(field.line_edit, "pet")
     qtbot.waitUntil(lambda: len(field.suggestions()) == 1, timeout=WAIT_MS)
