@@ -314,7 +314,8 @@ def test_policy_refuses_a_server_without_starttls(sandbox: dict[str, Any],
 @pytest.mark.parametrize("mode", ["hide", "bad"])
 def test_the_imap_adapter_refuses_a_stripped_or_failed_starttls(
         sandbox: dict[str, Any], proxy: Callable[[str], StrippingProxy], mode: str) -> None:
-    """Through the IMAP adapter: refused with a clear error, and no LOGIN ever sent."""
+    """ECO.1.0.1: through the IMAP adapter, a stripped or failed STARTTLS is refused with a
+    clear error, and no LOGIN is ever sent."""
     connection_module = pytest.importorskip("app.protocols.imap.connection")
     stripped = proxy(mode)
     connection = connection_module.ImapConnection(
@@ -345,3 +346,116 @@ def test_the_sandbox_dovecot_through_the_policy_context(sandbox: dict[str, Any])
         assert client._imap.sock.version() in ("TLSv1.2", "TLSv1.3")
     finally:
         client.shutdown()
+
+
+# --- SMTP submission (ECO.1.0.2) ------------------------------------------------------------------
+
+
+class SmtpStrippingProxy:
+    """A man in the middle before Postfix's submission port (the server behind stays real).
+
+    ``mode="hide"`` drops the ``250-STARTTLS`` line of every EHLO answer; ``mode="bad"`` keeps it
+    advertised but answers ``454`` to the STARTTLS command itself. Every command line the client
+    sends is recorded, so the test can say what left the client in plaintext.
+    """
+
+    def __init__(self, upstream: tuple[str, int], mode: str) -> None:
+        self.upstream = upstream
+        self.mode = mode
+        self.commands: list[bytes] = []
+        self.sock = socket.create_server((HOST, 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream, timeout=10)
+            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
+            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
+
+    def _down(self, server: socket.socket, client: socket.socket) -> None:
+        with contextlib.suppress(OSError), server.makefile("rb") as lines:
+            for line in lines:
+                if self.mode == "hide" and line.upper().startswith(b"250-STARTTLS"):
+                    continue
+                client.sendall(line)
+        with contextlib.suppress(OSError):
+            client.close()
+
+    def _up(self, client: socket.socket, server: socket.socket) -> None:
+        with contextlib.suppress(OSError), client.makefile("rb") as lines:
+            for line in lines:
+                self.commands.append(line)
+                if self.mode == "bad" and line.strip().upper() == b"STARTTLS":
+                    client.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
+                    continue
+                server.sendall(line)
+        with contextlib.suppress(OSError):
+            server.close()
+
+    def verbs(self) -> list[bytes]:
+        return [c.split()[0].upper() for c in self.commands if c.split()]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mode", ["hide", "bad"])
+def test_submission_refuses_a_stripped_or_failed_starttls(sandbox: dict[str, Any],
+                                                          mode: str) -> None:
+    """ECO.1.0.2: SMTP submission over STARTTLS only. When STARTTLS is stripped from the EHLO
+    answer or refused, the submitter stops with a clear French error: no AUTH, no MAIL FROM, no
+    message content ever leaves in plaintext."""
+    import asyncio
+
+    from app.protocols.smtp.submission import SmtpAccount, SmtpError, SmtpSubmitter
+
+    endpoint = sandbox["submission"]
+    proxy = SmtpStrippingProxy((endpoint["host"], int(endpoint["port"])), mode)
+    submitter = SmtpSubmitter(account=SmtpAccount(
+        host=HOST, port=proxy.port, implicit_tls=False, login="jean.martin@x",
+        password="jamais-envoye", ca_file=sandbox["ca_file"], timeout=10))
+    data = b"Subject: secret\r\nMessage-ID: <t@x>\r\n\r\nCompte rendu confidentiel\r\n"
+    try:
+        with pytest.raises(SmtpError) as error:
+            asyncio.run(submitter.submit(envelope_from="jean.martin@x",
+                                         recipients=["claire.bernard@x"], data=data,
+                                         message_id="<t@x>"))
+    finally:
+        proxy.close()
+    assert error.value.message  # French, for the user
+    verbs = proxy.verbs()
+    assert verbs and verbs[0] in (b"EHLO", b"HELO")
+    for forbidden in (b"AUTH", b"MAIL", b"RCPT", b"DATA"):
+        assert forbidden not in verbs, verbs
+    assert not any(b"confidentiel" in c or b"jamais" in c for c in proxy.commands)
+    if mode == "bad":
+        assert b"STARTTLS" in verbs
+    else:
+        assert b"STARTTLS" not in verbs
+        assert "STARTTLS" in error.value.message
+
+
+def test_the_smtp_proxy_really_strips_starttls(sandbox: dict[str, Any]) -> None:
+    """The test above would prove nothing if Postfix's EHLO answer still reached the client
+    with STARTTLS in it."""
+    import smtplib
+
+    endpoint = sandbox["submission"]
+    proxy = SmtpStrippingProxy((endpoint["host"], int(endpoint["port"])), "hide")
+    try:
+        client = smtplib.SMTP(HOST, proxy.port, timeout=10)
+        client.ehlo("test")
+        assert not client.has_extn("starttls")
+        assert client.esmtp_features  # the rest of the answer still arrives
+        client.quit()
+        direct = smtplib.SMTP(endpoint["host"], int(endpoint["port"]), timeout=10)
+        direct.ehlo("test")
+        assert direct.has_extn("starttls")
+        direct.quit()
+    finally:
+        proxy.close()
