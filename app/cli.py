@@ -101,10 +101,24 @@ def _lower(text: str) -> str:
     return text.lower()
 
 
+_ENVIRONMENT_HELP = f"""\
+variables d'environnement (un secret n'est jamais un argument) :
+  {PASSWORD_ENV}           mot de passe de la boîte (account add) ou du PKCS#12 d'une
+                               boîte APP ; sinon demandé dans le terminal
+  {PASSPHRASE_ENV}         phrase de passe du profil quand sa clé en est protégée (sinon
+                               demandée dans le terminal) ; à la création d'un profil, elle
+                               protège sa clé
+  {PSC_CLIENT_SECRET_ENV}  secret client Pro Santé Connect (account add --auth psc)
+
+codes de sortie : 0 succès, 1 refus ou échec, 2 commande incorrecte, 3 serveur injoignable"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="estafette",
         description="Estafette — messagerie sécurisée de santé (MSSanté).",
+        epilog=_ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="dossier du profil chiffré")
     parser.add_argument(
@@ -291,17 +305,47 @@ def _existing_file(path: Path | None, lang: str) -> str | None:
 
 
 def _open(ctx: Context, *, create: bool = True) -> Any:
+    """Open the profile. Its passphrase, when it has one, comes from ``ESTAFETTE_PASSPHRASE``
+    or is asked once in a terminal (never an argument); a profile created while the variable is
+    set gets its key wrapped by it. Missing or wrong: a clear sentence, exit 1, nothing written."""
     from app.composition import open_profile  # the whole core: only when a profile is needed
+    from app.errors import PassphraseRequiredError, WrongPassphraseError
 
-    return open_profile(
-        ctx.profile_dir,
-        key_file=ctx.key_file,
-        passphrase=os.environ.get(PASSPHRASE_ENV) or None,
-        create=create,
-        # Short-lived commands must not read a multi-gigabyte store through at every start: the
-        # full check runs when the last session ended abruptly or the last one is a week old.
-        integrity_check="auto",
-    )
+    def attempt(passphrase: str | None) -> Any:
+        return open_profile(
+            ctx.profile_dir,
+            key_file=ctx.key_file,
+            passphrase=passphrase,
+            create=create,
+            # Short-lived commands must not read a multi-gigabyte store through at every start:
+            # the full check runs when the last session ended abruptly or the last one is a
+            # week old.
+            integrity_check="auto",
+        )
+
+    try:
+        return attempt(os.environ.get(PASSPHRASE_ENV) or None)
+    except PassphraseRequiredError:
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise PassphraseRequiredError(
+                hint=f"Définissez la variable d'environnement {PASSPHRASE_ENV} ou lancez la "
+                "commande dans un terminal.",
+                hint_en=f"Set the {PASSPHRASE_ENV} environment variable or run the command in "
+                "a terminal.",
+            ) from None
+        try:
+            typed = getpass.getpass("Phrase de passe du profil : " if ctx.lang != "en"
+                                    else "Profile passphrase: ")
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise UserCancelled() from exc
+        if not typed:
+            raise PassphraseRequiredError() from None
+    except WrongPassphraseError:
+        raise WrongPassphraseError(
+            hint=f"Vérifiez la variable d'environnement {PASSPHRASE_ENV}.",
+            hint_en=f"Check the {PASSPHRASE_ENV} environment variable.",
+        ) from None
+    return attempt(typed)
 
 
 def _read_password(account: Account, ctx: Context) -> str:
@@ -682,6 +726,9 @@ def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
                 message_en=message("message_missing", "en", id=ident),
             )
         raw = profile.messages.raw(detail.summary.id)
+        # ECO.4.1.1: a read is traced when the message is shown, before anything is printed
+        # (no trace, no display), by reference only; whoever holds the account here reads it.
+        profile.audit.record_read(detail.summary.id)
     if args.raw:
         if raw is None:
             raise InvalidInputError(message("body_missing", "fr"),

@@ -96,6 +96,20 @@ class StoreKeyError(UserFacingError):
     )
 
 
+class PassphraseRequiredError(StoreKeyError):
+    """The profile's key is wrapped by a passphrase and none was given: ask for it."""
+
+    default_message = "Ce profil est protégé par une phrase de passe, nécessaire pour l'ouvrir."
+    default_message_en = "This profile is protected by a passphrase; it is needed to open it."
+
+
+class WrongPassphraseError(StoreKeyError):
+    """The passphrase given does not unwrap the profile's key: nothing was opened or changed."""
+
+    default_message = "La phrase de passe est incorrecte."
+    default_message_en = "The passphrase is wrong."
+
+
 class KeyringUnavailableError(UserFacingError):
     """No trustworthy OS keyring to keep the store key (plaintext and fail backends refused)."""
 

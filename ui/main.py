@@ -4,7 +4,8 @@ profile opened off the UI thread, then the main window wired to the profile's ev
 
 Only this module creates the event loop. Opening the store (key from the keyring or a key file,
 SQLCipher key derivation) can take a noticeable time and may block on the keyring, so it runs in a
-single-thread executor that also owns every later call on that profile's store.
+single-thread executor that also owns every later call on that profile's store. A profile whose
+key is protected by a passphrase is opened with the one typed in ``PassphraseDialog``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from app.errors import UserCancelled, UserFacingError
+from app.errors import PassphraseRequiredError, UserCancelled, UserFacingError
 from ui import i18n
 from ui.gc_guard import GuiThreadGarbageCollector
 from ui.thread_switching import GuiThreadSwitching
@@ -65,8 +66,9 @@ async def show_and_wait(box: QMessageBox) -> int:
     return await done
 
 
-def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
-    """Open the profile, list its accounts and read its settings (blocking: the store thread)."""
+def _open(request: GuiRequest, passphrase: str | None = None) -> tuple[Any, list[Any], Any]:
+    """Open the profile, list its accounts and read its settings (blocking: the store thread).
+    ``passphrase`` unwraps the store key of a profile protected by one."""
     from app.composition import open_profile
     from app.store.outbox_store import SettingStore
     from app.store.settings_store import AppSettingsStore
@@ -74,7 +76,7 @@ def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
     # "auto": a cleanly closed, recently checked store opens at once; its full check then runs
     # in the background once the window is up (ADR 0002). The services (sync, outbox,
     # receipts…) too: the window starts them off the UI thread after its first paint.
-    profile = open_profile(request.profile_dir, key_file=request.key_file,
+    profile = open_profile(request.profile_dir, key_file=request.key_file, passphrase=passphrase,
                            integrity_check="auto", defer_services=True)
     try:
         accounts = profile.accounts.list()
@@ -84,6 +86,22 @@ def _open(request: GuiRequest) -> tuple[Any, list[Any], Any]:
         profile.close()
         raise
     return profile, accounts, settings
+
+
+async def open_profile_asking(request: GuiRequest, store_thread: Executor) -> tuple[
+        Any, list[Any], Any]:
+    """``_open`` on ``store_thread``; a profile protected by a passphrase is opened with the one
+    the user types in ``PassphraseDialog`` (retried until right; ``UserCancelled`` on Cancel)."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(store_thread, partial(_open, request))
+    except PassphraseRequiredError:
+        pass
+    from ui.dialogs.passphrase_dialog import open_with_passphrase
+
+    return await open_with_passphrase(
+        lambda passphrase: loop.run_in_executor(store_thread, partial(_open, request, passphrase)),
+        profile_dir=str(request.profile_dir))
 
 
 async def run_window(request: GuiRequest, app: QApplication, *,
@@ -103,8 +121,7 @@ async def run_window(request: GuiRequest, app: QApplication, *,
     bridge: Any = None
     try:
         try:
-            profile, accounts, settings = await loop.run_in_executor(
-                store_thread, partial(_open, request))
+            profile, accounts, settings = await open_profile_asking(request, store_thread)
         except UserCancelled:
             return EXIT_FAILED
         except Exception as exc:  # shown to the user; the traceback only goes to the log

@@ -136,7 +136,9 @@ _VERBS: frozenset[str] = frozenset(
         # SMTP
         "EHLO", "HELO", "AUTH", "MAIL FROM", "RCPT TO", "DATA", "BDAT", "RSET", "QUIT",
         # Local operations that have no server exchange but are still worth a verb.
-        "LOCAL EXPORT", "LOCAL PRINT", "LOCAL OPEN",
+        "LOCAL EXPORT", "LOCAL PRINT", "LOCAL OPEN", "LOCAL READ",
+        # Deleted / moved on this workstation (the server exchange is traced when replayed).
+        "LOCAL DELETE", "LOCAL MOVE",
     }
 )
 _SECRET_VERBS = frozenset({"LOGIN", "AUTHENTICATE", "AUTH"})
@@ -353,6 +355,39 @@ def _checked_mailbox(address: str) -> str:
         return check_address(address)
     except InvalidInputError:
         raise AuditContentError(message_en="mailbox is not an address") from None
+
+
+# The special uses a folder is named by in the trail; any other folder is "#<local folder id>".
+_TRACED_USES = ("\\Sent", "\\Trash", "\\Archive", "\\Drafts", "\\Junk", "\\All")
+
+
+def folder_ref(folder_id: int, *, name: str, special_use: str | None) -> str:
+    """How the trail names a folder: ``\\Inbox``, its special use (``\\Sent``, ``\\Trash``…) or
+    ``#<local folder id>`` — never its name, which may be a patient's (``Patients/Dupont``)."""
+    if name.upper() == "INBOX":
+        return "\\Inbox"
+    for use in _TRACED_USES:
+        if special_use is not None and special_use.lower() == use.lower():
+            return use
+    return f"#{folder_id}"
+
+
+@dataclass(frozen=True)
+class MessageLocation:
+    """Where a message sits, as the trail may say it: its mailbox, the person logged in to that
+    mailbox on this workstation (for an ORG box: the nurse's own login, not the box), the
+    folder as ``folder_ref`` gives it and the server UID (None for a local-only copy)."""
+
+    mailbox: str
+    actor: AuditActor
+    folder: str
+    uid: int | None
+
+    def read_request(self) -> str:
+        """``LOCAL READ \\Inbox UID 42``: the message shown on screen, named by reference only
+        (with the entry's ``message_ref``, the store id). No server exchange: "LOCAL"."""
+        where = f"LOCAL READ {self.folder}"
+        return check_request(f"{where} UID {self.uid}" if self.uid is not None else where)
 
 
 def recipients_summary(addresses: list[str] | tuple[str, ...]) -> tuple[int, tuple[str, ...]]:

@@ -3,6 +3,13 @@
 Callers (sync engine, outbox, reader, export) describe what they did with typed values only —
 see app.domain.audit for why there is no free-text field. The clock is the workstation's local
 clock, timezone-aware, so each entry keeps both UTC and the local offset.
+
+A read (``read``, ECO.4.1.1) is traced when a message is shown to a person — the window's reader,
+``estafette show`` — stamped with the time it was shown, whether the message was unread or not
+and whether the server is reachable or not (``record_read``). Setting ``\\Seen`` on the server
+is a separate, later exchange: the sync engine traces it when it replays the offline-change
+queue, with its request and the server's answer, at the time it was sent — never as a new date
+for the read.
 """
 
 from __future__ import annotations
@@ -122,8 +129,10 @@ class AuditService:
         message_ref: int | None = None,
         attachment_index: int | None = None,
         recipients: Sequence[str] | None = None,
+        occurred_at: datetime | None = None,
     ) -> AuditEntry:
-        """A validated entry stamped now; ``recipients`` are reduced to a count and domains."""
+        """A validated entry stamped ``occurred_at`` (default: now); ``recipients`` are reduced
+        to a count and domains."""
         count: int | None = None
         domains: tuple[str, ...] = ()
         if recipients is not None:
@@ -132,7 +141,7 @@ class AuditService:
             mailbox=mailbox,
             actor=actor,
             action=action,
-            occurred_at=self._clock(),
+            occurred_at=occurred_at if occurred_at is not None else self._clock(),
             outcome=AuditOutcome.FAILURE if failure is not None else AuditOutcome.SUCCESS,
             failure=failure,
             request=request,
@@ -169,6 +178,27 @@ class AuditService:
             recipients=recipients,
         )
         return self.append(entry)
+
+    def record_read(self, message_id: int, *, at: datetime | None = None) -> AuditEntry | None:
+        """Trace that message ``message_id`` was shown (blocking); None when it is gone.
+
+        ``at`` is when it was shown (default: now): a caller that records off the UI thread
+        stamps the moment of display itself. The entry names the message by reference only —
+        ``message_ref`` (the store id) and ``LOCAL READ <folder> UID <uid>`` — the mailbox it
+        belongs to and the person logged in to that mailbox here (an ORG box: the nurse's own
+        login). There is no server answer: the read happened on this workstation.
+        """
+        location = self._store.message_location(message_id)
+        if location is None:
+            return None
+        return self.append(self.build(
+            mailbox=location.mailbox,
+            actor=location.actor,
+            action=AuditAction.READ,
+            request=location.read_request(),
+            message_ref=message_id,
+            occurred_at=at,
+        ))
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         entry_id = self._store.append(entry)

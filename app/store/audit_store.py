@@ -1,4 +1,5 @@
-"""The audit trail in the encrypted store: append, read in time order, purge what is past retention.
+"""The audit trail in the encrypted store: append, read in time order, purge what is past retention;
+and where a message sits, for the trace of its reading.
 
 There is deliberately no update and no delete method: the table's triggers (migration 0005) refuse
 both, except the deletion of entries older than six months, which is all ``purge_before`` does.
@@ -15,6 +16,8 @@ from app.domain.audit import (
     AuditEntry,
     AuditFailure,
     AuditOutcome,
+    MessageLocation,
+    folder_ref,
     parse_utc_stamp,
     utc_stamp,
 )
@@ -123,6 +126,27 @@ class AuditStore:
             if len(rows) < self.PAGE:
                 return
             last = (str(rows[-1]["occurred_at"]), int(rows[-1]["id"]))
+
+    def message_location(self, message_id: int) -> MessageLocation | None:
+        """Where message ``message_id`` sits — its mailbox, the login of the person holding that
+        account here, its folder and UID — for the trace of a read; None when it is gone. Only
+        ids and addresses are read (the folder's name solely to recognise INBOX)."""
+        rows = self._db.query(
+            "SELECT a.address, a.login, a.national_id, f.id AS folder_id, f.name, f.special_use, "
+            "m.uid FROM message m JOIN folder f ON f.id = m.folder_id "
+            "JOIN account a ON a.id = m.account_id WHERE m.id = ?",
+            (message_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return MessageLocation(
+            mailbox=str(row["address"]),
+            actor=AuditActor(str(row["login"]), row["national_id"] or None),
+            folder=folder_ref(int(row["folder_id"]), name=str(row["name"]),
+                              special_use=row["special_use"]),
+            uid=None if row["uid"] is None else int(row["uid"]),
+        )
 
     def count(self) -> int:
         return int(self._db.query("SELECT count(*) FROM audit_event")[0][0])

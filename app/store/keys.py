@@ -21,7 +21,13 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
-from app.errors import InvalidInputError, KeyringUnavailableError, StoreKeyError
+from app.errors import (
+    InvalidInputError,
+    KeyringUnavailableError,
+    PassphraseRequiredError,
+    StoreKeyError,
+    WrongPassphraseError,
+)
 
 KEY_BYTES = 32
 KEYRING_SERVICE = "estafette"
@@ -97,10 +103,7 @@ class KeyProvider(ABC):
             return None
         text = text.strip()
         if text.startswith(_WRAPPED_PREFIX):
-            raise StoreKeyError(
-                "Ce profil est protégé par une phrase de passe, nécessaire pour l'ouvrir.",
-                message_en="This profile is protected by a passphrase; it is needed to open it.",
-            )
+            raise PassphraseRequiredError()
         return decode_raw_key(text)
 
     def create_key(self) -> bytes:
@@ -272,8 +275,5 @@ def unwrap_key(text: str, passphrase: str) -> bytes:
     try:
         key = AESGCM(_kek(passphrase, salt)).decrypt(nonce, sealed, _WRAPPED_PREFIX.encode())
     except InvalidTag as exc:
-        raise StoreKeyError(
-            "La phrase de passe est incorrecte.",
-            message_en="The passphrase is wrong.",
-        ) from exc
+        raise WrongPassphraseError() from exc
     return decode_raw_key(key.hex())

@@ -2143,6 +2143,74 @@
     </message>
 </context>
 <context>
+    <name>PassphraseDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="46"/>
+        <source>Estafette — profil protégé</source>
+        <translation>Estafette — protected profile</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="50"/>
+        <source>Ce profil est protégé par une phrase de passe. Saisissez-la pour l&apos;ouvrir.</source>
+        <translation>This profile is protected by a passphrase. Type it to open the profile.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="60"/>
+        <source>Phrase de passe du profil</source>
+        <translation>Profile passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="62"/>
+        <source>Saisie masquée. Entrée pour ouvrir le profil, Échap pour quitter.</source>
+        <translation>Masked input. Enter opens the profile, Escape quits.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="65"/>
+        <source>Erreur</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="73"/>
+        <source>Profil :</source>
+        <translation>Profile:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="74"/>
+        <source>&amp;Phrase de passe :</source>
+        <translation>&amp;Passphrase:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="77"/>
+        <source>&amp;Ouvrir</source>
+        <translation>&amp;Open</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="79"/>
+        <source>Ouvrir le profil</source>
+        <translation>Open the profile</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="82"/>
+        <source>&amp;Quitter</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="84"/>
+        <source>Quitter sans ouvrir le profil</source>
+        <translation>Quit without opening the profile</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="107"/>
+        <source>Saisissez la phrase de passe.</source>
+        <translation>Type the passphrase.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="119"/>
+        <source>Ouverture du profil…</source>
+        <translation>Opening the profile…</translation>
+    </message>
+</context>
+<context>
     <name>PasswordDialog</name>
     <message>
         <location filename="../../ui/dialogs/login_dialog.py" line="402"/>

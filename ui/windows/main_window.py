@@ -809,7 +809,7 @@ class MainWindow(QMainWindow):
     def open_message(self, message_id: int) -> None:
         assert self.profile is not None and self.message_model is not None
         self._current_message = message_id
-        messages = self.profile.messages
+        messages, audit = self.profile.messages, self.profile.audit
         unread = False
         row = self.message_model.row_of(message_id)
         if row is not None:
@@ -827,6 +827,10 @@ class MainWindow(QMainWindow):
                 self.placeholder.setText(self.tr("Le contenu de ce message n'est pas encore "
                                                  "téléchargé."))
                 return
+            # ECO.4.1.1: a read, stamped as it is shown — already \Seen (an ORG box's nurses
+            # share the flag) or not, offline or not; the server's \Seen is traced apart.
+            read_at = audit.now()
+            self._db(lambda: audit.record_read(message_id, at=read_at), lambda _r: None)
             from ui.widgets.reader import prepare_content
 
             self._cpu(lambda: prepare_content(raw), lambda c: self._show_content(message_id, c))

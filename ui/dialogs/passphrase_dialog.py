@@ -1,0 +1,166 @@
+"""The passphrase of a protected profile, asked before the window opens.
+
+A profile whose store key is wrapped by a passphrase (app/store/keys.py) cannot be opened
+without it. ``open_with_passphrase`` shows :class:`PassphraseDialog`, tries each passphrase the
+user submits (off the UI thread: scrypt takes a noticeable moment), says so when it is wrong and
+lets them try again — one attempt per submission, never a loop of its own — and raises
+``UserCancelled`` when they give up. The passphrase goes from the field to the attempt and no
+further: the field is emptied at once, nothing is logged or written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import UserCancelled, WrongPassphraseError
+from ui.dialogs import ui_language
+
+T = TypeVar("T")
+
+
+class PassphraseDialog(QDialog):
+    """Asks for the profile's passphrase. ``submitted(passphrase)`` is emitted; the caller tries
+    it and calls ``fail(message)`` (the user may try again) or closes the dialog. Cancel,
+    Escape and the window's close button reject it, except while an attempt is running."""
+
+    submitted = Signal(str)
+
+    def __init__(self, profile_dir: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("passphraseDialog")
+        self.setWindowTitle(self.tr("Estafette — profil protégé"))
+        self.setModal(True)
+        self.setMinimumWidth(440)
+        self._busy = False
+        intro = QLabel(self.tr("Ce profil est protégé par une phrase de passe. Saisissez-la "
+                               "pour l'ouvrir."), self)
+        intro.setObjectName("passphraseIntro")
+        intro.setWordWrap(True)
+        self.location_label = QLabel(profile_dir, self)
+        self.location_label.setObjectName("passphraseProfile")
+        self.location_label.setWordWrap(True)
+        self.passphrase_edit = QLineEdit(self)
+        self.passphrase_edit.setObjectName("passphraseEdit")
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_edit.setAccessibleName(self.tr("Phrase de passe du profil"))
+        self.passphrase_edit.setAccessibleDescription(
+            self.tr("Saisie masquée. Entrée pour ouvrir le profil, Échap pour quitter."))
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("passphraseError")
+        self.error_label.setAccessibleName(self.tr("Erreur"))
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #a4000f;")
+        self.error_label.hide()
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("passphraseStatus")
+        self.status_label.hide()
+        form = QFormLayout()
+        form.addRow(self.tr("Profil :"), self.location_label)
+        label = QLabel(self.tr("&Phrase de passe :"), self)
+        label.setBuddy(self.passphrase_edit)
+        form.addRow(label, self.passphrase_edit)
+        self.ok_button = QPushButton(self.tr("&Ouvrir"), self)
+        self.ok_button.setObjectName("passphraseOkButton")
+        self.ok_button.setAccessibleName(self.tr("Ouvrir le profil"))
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self._submit)
+        self.cancel_button = QPushButton(self.tr("&Quitter"), self)
+        self.cancel_button.setObjectName("passphraseCancelButton")
+        self.cancel_button.setAccessibleName(self.tr("Quitter sans ouvrir le profil"))
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.status_label)
+        layout.addLayout(buttons)
+        self.passphrase_edit.setFocus()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _submit(self) -> None:
+        if self._busy:
+            return
+        text = self.passphrase_edit.text()
+        if not text:
+            self.fail(self.tr("Saisissez la phrase de passe."))
+            return
+        self.passphrase_edit.clear()  # the text lives no longer than needed in the widget
+        self._set_busy(True)
+        self.submitted.emit(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for widget in (self.ok_button, self.cancel_button, self.passphrase_edit):
+            widget.setEnabled(not busy)
+        if busy:
+            self.error_label.hide()
+            self.status_label.setText(self.tr("Ouverture du profil…"))
+            self.status_label.show()
+        else:
+            self.status_label.hide()
+
+    def fail(self, message: str) -> None:
+        """The attempt failed: say why, let the user type again."""
+        self._set_busy(False)
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.passphrase_edit.setFocus()
+
+    def reject(self) -> None:
+        if not self._busy:  # an attempt in progress ends first (a fraction of a second)
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+async def open_with_passphrase(attempt: Callable[[str], Awaitable[T]], *, profile_dir: str,
+                               parent: QWidget | None = None) -> T:
+    """Show the dialog and return what ``attempt(passphrase)`` returns for the first passphrase
+    that opens the profile. A wrong one (``WrongPassphraseError``) is said in the dialog and the
+    user types again; any other error closes the dialog and propagates; Cancel raises
+    ``UserCancelled``."""
+    dialog = PassphraseDialog(profile_dir, parent)
+    answers: asyncio.Queue[str | None] = asyncio.Queue()
+    dialog.submitted.connect(answers.put_nowait)
+    dialog.rejected.connect(lambda: answers.put_nowait(None))
+    dialog.open()
+    try:
+        while True:
+            passphrase = await answers.get()
+            if passphrase is None:
+                raise UserCancelled()
+            try:
+                return await attempt(passphrase)
+            except WrongPassphraseError as exc:
+                dialog.fail(exc.text(ui_language()))
+    finally:
+        dialog.submitted.disconnect()
+        dialog.rejected.disconnect()
+        dialog.hide()
+        dialog.deleteLater()
