@@ -50,6 +50,8 @@ class MessagesStored(Event):
     account: str
     folder: str
     message_ids: tuple[int, ...]
+    # The folder is the box's inbox (an ORG box's is "Partagé/<box>", not "INBOX").
+    inbox: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ class NewMailNotifier(QObject):
         if isinstance(event, SyncFinished):
             self._synced_once.add(event.account)
         elif isinstance(event, MessagesStored):
-            if event.account not in self._synced_once or event.folder.upper() != "INBOX":
+            in_inbox = event.inbox or event.folder.upper() == "INBOX"
+            if event.account not in self._synced_once or not in_inbox:
                 return
             self._pending += len(event.message_ids)
             if self._pending:

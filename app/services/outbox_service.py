@@ -68,11 +68,13 @@ from app.domain.outgoing import (
 from app.domain.xdm import XdmInputDocument
 from app.errors import AuthenticationError, InvalidInputError, UserFacingError
 from app.events import Event, EventBus
+from app.protocols.imap.connection import Namespaces
 from app.protocols.mime.builder import build_message, with_xdm
 from app.protocols.smtp.submission import RecipientOutcome, SmtpError, SubmissionOutcome
 from app.protocols.xdm.packer import pack_xdm
 from app.services.audit_service import AuditService, failure_from_exception
 from app.services.conversation_service import ConversationService
+from app.services.mailbox_scope import scope_folders
 from app.services.whitelist_service import WhitelistService
 from app.store.account_store import AccountStore
 from app.store.outbox_store import DraftStore, OutboxItem, OutboxStore, SendSettingsStore
@@ -735,6 +737,11 @@ class OutboxService:
 # --- the Sent folder over IMAP ------------------------------------------------------------------
 
 
+# Names a Sent folder goes by when the server marks none (compared case-folded, last component).
+_SENT_NAMES = frozenset({"sent", "envoyés", "messages envoyés", "éléments envoyés", "sent items",
+                         "sent messages"})
+
+
 class SentFolderConnection(Protocol):
     """What the Sent folder needs from an IMAP session (``app.protocols.imap.connection``)."""
 
@@ -743,6 +750,8 @@ class SentFolderConnection(Protocol):
     def login(self, login: str, password: str) -> None: ...
 
     def list_folders(self) -> Sequence[Any]: ...
+
+    def namespaces(self) -> Namespaces | None: ...
 
     def select(self, folder: str, *, readonly: bool = False) -> Any: ...
 
@@ -778,20 +787,30 @@ class ImapSentFolder:
         return connection
 
     @staticmethod
-    def _sent_name(connection: SentFolderConnection) -> str:
-        folders = list(connection.list_folders())
+    def _sent_name(connection: SentFolderConnection, account: Account) -> str:
+        """The Sent folder of ``account``'s own box: an ORG box read with a member's login
+        keeps its copies in the team's box, never in the member's personal Sent."""
+        scope = scope_folders(account, list(connection.list_folders()), connection.namespaces())
+        folders = [f for f in scope.folders if f.selectable]
         for folder in folders:
             if (getattr(folder, "special_use", None) or "").lower() == "\\sent":
                 return str(folder.name)
+        # Servers that mark no special use (Dovecot never does inside a shared box): by name,
+        # the last component only, so that "Partagé/x/Messages envoyés" matches too.
         for folder in folders:
-            if str(folder.name).lower() in ("sent", "envoyés", "sent items", "sent messages"):
+            delimiter = getattr(folder, "delimiter", None) or "/"
+            leaf = str(folder.name).rsplit(delimiter, 1)[-1].casefold()
+            if leaf in _SENT_NAMES:
                 return str(folder.name)
+        if scope.root is not None:
+            delimiter = next((f.delimiter for f in scope.folders if f.delimiter), "/")
+            return f"{scope.root}{delimiter}Sent"
         return "Sent"
 
     def _contains(self, account: Account, message_id: str) -> bool:
         connection = self._session(account)
         try:
-            folder = self._sent_name(connection)
+            folder = self._sent_name(connection, account)
             connection.select(folder, readonly=True)
             return bool(connection.search_uids(["HEADER", "Message-ID", message_id]))
         finally:
@@ -801,7 +820,7 @@ class ImapSentFolder:
     def _append(self, account: Account, raw: bytes) -> None:
         connection = self._session(account)
         try:
-            connection.append(self._sent_name(connection), raw, ["\\Seen"])
+            connection.append(self._sent_name(connection, account), raw, ["\\Seen"])
         finally:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -1,11 +1,18 @@
 """Keep the encrypted store in step with an IMAP account.
 
 One pass (``sync_account``):
-1. LIST (with SPECIAL-USE attributes); folders gone from the server are dropped locally.
+1. LIST (with SPECIAL-USE attributes) and NAMESPACE (RFC 2342), then keep only the folders of the
+   account's own box (``scope_folders``): a PER account (or a box logging in as itself) mirrors
+   its login's personal namespace, never the boxes other people share with that login; an ORG or
+   APP box opened with someone else's login (a nurse's, shared by IMAP ACL) mirrors that box's
+   folders in the other-users/shared namespace and nothing of the login's own mail — or fails
+   with SharedBoxNotFound when the box is not shared with the login. Folders gone from the server
+   (or out of the box) are dropped locally. The store keeps the server's folder names (the tree
+   shows a shared box's root as its inbox: ui/models/folder_model.py).
 2. Replay the changes queued offline (flags, move, delete), oldest first, so that the server
    state fetched afterwards already includes them. A change whose UIDVALIDITY is stale finds its
-   message again by Message-ID.
-3. Headers of every folder (INBOX first): SELECT tells UIDVALIDITY/UIDNEXT/EXISTS/HIGHESTMODSEQ;
+   message again by Message-ID. A change naming a folder outside the box is dropped, never sent.
+3. Headers of every folder (the inbox first): SELECT tells UIDVALIDITY/UIDNEXT/EXISTS/HIGHESTMODSEQ;
    when they equal what was stored, the folder costs that one round trip. Otherwise UID SEARCH ALL
    gives expunges and new uids; flags come from FETCH (FLAGS) (CHANGEDSINCE) under CONDSTORE, or all
    flags without it; new headers arrive newest first in batches, so the list fills fast.
@@ -19,11 +26,16 @@ Cancellation: a token checked between batches (and it can cut the socket).
 QRESYNC (RFC 7162) when the server offers it: ``SELECT folder (QRESYNC (uidvalidity modseq
 known-uids))`` returns the expunged uids and the changed flags in that one round trip; the
 CONDSTORE / UID SEARCH diff stays as the fallback (``use_qresync=False`` forces it).
-The quota (GETQUOTAROOT INBOX) is read once per pass when the server offers QUOTA.
+The quota (GETQUOTAROOT on the box's inbox: a shared box's own, not the login's) is read once
+per pass when the server offers QUOTA; a server that will not tell it (Dovecot keeps other users'
+quota to admins) leaves the account without one.
 
-``watch`` keeps an account in step by push: IDLE on INBOX, an incremental pass on each change,
-IDLE re-issued before the server's 30-minute limit, reconnection with exponential backoff and
-jitter after a network failure (which never leaves the watch: ECO.1.2.3).
+Special-use folders (RFC 6154) are known by their LIST attribute only, never by name: the store
+records it per folder and ``special_folder`` finds, say, the box's \\Trash by it.
+
+``watch`` keeps an account in step by push: IDLE on the box's inbox, an incremental pass on each
+change, IDLE re-issued before the server's 30-minute limit, reconnection with exponential backoff
+and jitter after a network failure (which never leaves the watch: ECO.1.2.3).
 """
 
 from __future__ import annotations
@@ -72,10 +84,14 @@ from app.protocols.imap.connection import (
 from app.protocols.mime.extraction_process import ExtractionProcess
 from app.protocols.mime.index_text import IndexText, extract, parse_header_block
 from app.services.audit_service import AuditService, failure_from_exception
+from app.services.mailbox_scope import (
+    FolderScope,
+    scope_folders,
+    special_folder,
+)
 from app.store.blob_store import encode_raw
 from app.store.message_store import (
     DELETED,
-    SEEN,
     AttachmentInfo,
     BodyRecord,
     FolderInfo,
@@ -158,6 +174,8 @@ class SyncReport:
     replayed: int = 0
     skipped_folders: list[str] = field(default_factory=list)
     quota: QuotaState | None = None
+    # The box's inbox as the server names it ("INBOX", or a shared box's root).
+    inbox: str = "INBOX"
     # Commands sent during the pass (each one a round trip), login included.
     round_trips: int = 0
 
@@ -196,9 +214,13 @@ def _header_bytes(data: dict[bytes, Any]) -> bytes:
     return b""
 
 
-def _order(folders: Sequence[FolderState]) -> list[FolderState]:
-    """INBOX first (what the user looks at), then the rest by name."""
-    return sorted(folders, key=lambda f: (f.name.upper() != "INBOX", f.name))
+def _order(folders: Sequence[FolderState], inbox: str = "INBOX") -> list[FolderState]:
+    """The box's inbox first (what the user looks at), then the rest by name."""
+
+    def first(folder: FolderState) -> bool:
+        return folder.name == inbox or inbox.upper() == folder.name.upper() == "INBOX"
+
+    return sorted(folders, key=lambda f: (not first(f), f.name))
 
 
 def _chunks(items: Sequence[int], size: int) -> list[list[int]]:
@@ -396,7 +418,8 @@ class SyncEngine:
         backoff_max: float = 300.0,
         rng: random.Random | None = None,
     ) -> None:
-        """Push mode until ``cancel``: a pass, then IDLE on ``folder``; each change pushed by the
+        """Push mode until ``cancel``: a pass, then IDLE on ``folder`` ("INBOX": the box's inbox,
+        a shared box's own for an ORG box opened with a member's login); each change pushed by the
         server (EXISTS, EXPUNGE/VANISHED, FETCH) triggers an incremental pass on the same
         connection. IDLE is renewed every ``idle_renew`` s (< 30 min, RFC 2177).
 
@@ -416,9 +439,10 @@ class SyncEngine:
                 forget = cancel.on_cancel(conn.abort)
                 cancel.check()
                 self._state(account, "syncing", failures)
-                self.sync_with(conn, account, cancel=cancel)
+                report = self.sync_with(conn, account, cancel=cancel)
                 failures = 0
-                self._idle_loop(conn, account, folder, cancel, idle_renew)
+                watched = report.inbox if folder.upper() == "INBOX" else folder
+                self._idle_loop(conn, account, watched, cancel, idle_renew)
             except (UserCancelled, AuthenticationError):
                 if cancel.cancelled:
                     break
@@ -498,19 +522,23 @@ class SyncEngine:
         token: CancelToken,
         report: SyncReport,
     ) -> None:
-        listed = [f for f in conn.list_folders() if f.selectable]
+        # Scoped before anything is written: a box not shared with this login stores nothing.
+        scope = self.folder_scope(conn, account)
+        listed = [f for f in scope.folders if f.selectable]
         folders = self._store.replace_folders(account_id, [self._info(f) for f in listed])
         report.folders = len(folders)
+        report.inbox = scope.inbox
         token.check()
-        report.replayed = self.replay_pending(conn, account_id, token, account=account)
-        for folder in _order(folders):
+        report.replayed = self.replay_pending(conn, account_id, token, account=account,
+                                              scope=scope)
+        for folder in _order(folders, scope.inbox):
             token.check()
             try:
                 self._sync_headers(conn, account, folder, token, report)
             except ImapProtocolError:
                 _log.warning("folder skipped (server refused)", exc_info=True)
                 report.skipped_folders.append(folder.name)
-        for folder in _order(self._store.folders(account_id)):
+        for folder in _order(self._store.folders(account_id), scope.inbox):
             if folder.name in report.skipped_folders:
                 continue
             token.check()
@@ -520,16 +548,53 @@ class SyncEngine:
                 _log.warning("bodies of a folder skipped (server refused)", exc_info=True)
                 report.skipped_folders.append(folder.name)
         token.check()
-        report.quota = self._sync_quota(conn, account_id)
+        report.quota = self._sync_quota(conn, account_id, scope.inbox)
+        if scope.root is not None:
+            self._sync_rights(conn, account_id, scope.inbox)
 
-    def _sync_quota(self, conn: ImapConnection, account_id: int) -> QuotaState | None:
-        """GETQUOTAROOT INBOX when offered, stored per account; a refusal is not fatal."""
+    def _sync_rights(self, conn: ImapConnection, account_id: int, inbox: str) -> None:
+        """MYRIGHTS on a shared box's inbox (RFC 4314), kept for the audit viewer: only the
+        member holding "a" (administer, the box's manager) may read the box's trail. One round
+        trip, for shared boxes only."""
+        try:
+            rights = conn.my_rights(inbox)
+        except ImapProtocolError:
+            _log.info("MYRIGHTS refused by the server", exc_info=True)
+            rights = None
+        self._store.set_rights(account_id, inbox, rights)
+
+    def folder_scope(self, conn: ImapConnection, account: Account) -> FolderScope:
+        """LIST and NAMESPACE on ``conn``, narrowed to ``account``'s box (``scope_folders``)."""
+        listed = conn.list_folders()
+        skipped = getattr(conn, "skipped_folder_names", 0)
+        if skipped:
+            # Counted, not named: a folder name may be a patient's.
+            _log.warning("%d folder(s) left out: name not valid modified UTF-7", skipped)
+        try:
+            namespaces = conn.namespaces()
+        except ImapProtocolError:
+            _log.info("NAMESPACE refused by the server", exc_info=True)
+            namespaces = None
+        return scope_folders(account, listed, namespaces)
+
+    def special_folder(self, account: Account, use: str) -> FolderState | None:
+        """The account's folder with the special use ``use`` (``"\\Trash"``…) as the last pass
+        recorded it, by attribute only (``special_folder``); None when the box has none."""
+        account_id = self._store.account_id(account.address, account.login)
+        return special_folder(self._store.folders(account_id), use)
+
+    def _sync_quota(self, conn: ImapConnection, account_id: int,
+                    inbox: str = "INBOX") -> QuotaState | None:
+        """GETQUOTAROOT on the box's inbox when offered, stored per account. A refusal (Dovecot
+        shows other users' quota to admins only) leaves the account without a quota: never the
+        login's own in place of the shared box's."""
         if not conn.has("QUOTA"):
             return None
         try:
-            quota: Quota | None = conn.quota("INBOX")
+            quota: Quota | None = conn.quota(inbox)
         except ImapProtocolError:
             _log.info("quota not readable on this server", exc_info=True)
+            self._store.set_quota(account_id, None)
             return None
         state = None if quota is None else QuotaState(
             root=quota.root, storage_used=quota.storage_used, storage_limit=quota.storage_limit,
@@ -550,18 +615,28 @@ class SyncEngine:
 
     def replay_pending(
         self, conn: ImapConnection, account_id: int, token: CancelToken | None = None, *,
-        account: Account | None = None,
+        account: Account | None = None, scope: FolderScope | None = None,
     ) -> int:
         """Send the queued local changes; returns how many were applied (or found moot).
 
         With ``account`` (and an audit service), each change sent is traced with its UID
-        command and the server's status, failures included.
+        command and the server's status, failures included. With ``scope``, a change whose folder
+        (or move target) is not one of the box's is dropped unsent: a shared box's queue never
+        reaches the login's own folders, nor the reverse.
         """
         done = 0
         selected: tuple[str, int] | None = None
+        allowed = scope.names if scope is not None else None
         for change in self._store.pending_changes(account_id):
             if token is not None:
                 token.check()
+            if allowed is not None and (
+                    change.folder_name not in allowed
+                    or (change.kind == "move" and change.argument not in allowed)):
+                _log.warning("offline change %d dropped: its folder is not in this box",
+                             change.id)
+                self._store.pending_done(change.id)
+                continue
             traces: list[tuple[AuditAction, str]] = []
             try:
                 if selected is None or selected[0] != change.folder_name:
@@ -602,8 +677,10 @@ class SyncEngine:
         if change.kind in ("add_flags", "remove_flags"):
             flags = change.argument.split()
             sign = "+" if change.kind == "add_flags" else "-"
-            action = AuditAction.READ if set(flags) == {SEEN} else AuditAction.FLAG
-            return [(action, f"UID STORE {uid} {sign}FLAGS.SILENT{_audit_flags(flags)}")]
+            # A flag change, \Seen included: the reading itself is traced when the message is
+            # shown (with the reader's time), not when its \Seen reaches the server.
+            return [(AuditAction.FLAG,
+                     f"UID STORE {uid} {sign}FLAGS.SILENT{_audit_flags(flags)}")]
         if change.kind == "delete":
             expunge = f"UID EXPUNGE {uid}" if conn.has("UIDPLUS") else "EXPUNGE"
             return [(AuditAction.DELETE, f"UID STORE {uid} +FLAGS.SILENT ({DELETED})"),
@@ -834,7 +911,8 @@ class SyncEngine:
             report.new += len(stored.new_ids)
             if stored.new_ids:
                 self._events.publish(MessagesStored(account.address, folder.name,
-                                                    stored.new_ids))
+                                                    stored.new_ids,
+                                                    inbox=folder.name == report.inbox))
             if stored.updated_ids:
                 self._events.publish(MessagesChanged(account.address, folder.name,
                                                      changed_ids=stored.updated_ids))

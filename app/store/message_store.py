@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.domain.ins import PATIENT_DOMAIN
 from app.errors import InvalidInputError, StoreCorruptedError
 from app.store.blob_store import PackWriter
 from app.store.database import Connection, Database, Row
@@ -39,6 +40,36 @@ def flags_text(flags: Iterable[str]) -> str:
 
 def flags_set(text: str) -> frozenset[str]:
     return frozenset(text.split()) if text else frozenset()
+
+
+# An address list as stored ("a@x, b@y") followed by a comma: each address ends with one.
+_PATIENT_MARK = f"@{PATIENT_DOMAIN},"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z lowered and nothing else changed, as SQL ``lower()`` does."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def patient_address_of(from_addr: str, to_addrs: str, cc_addrs: str) -> str | None:
+    """The patient a message was exchanged with (spec §5, §9): the first address of the
+    ``patient.mssante.fr`` domain in From, else To, else Cc, lower case; None for a message with
+    no patient. Stored as ``message.patient_addr`` (the "Patients" pane's filter, migration 0013,
+    whose backfill applies the same rule in SQL: keep the two in step).
+
+    A string search, no address parsing: it runs for every message of an initial sync (about
+    1 µs). A malformed address of that domain still counts (a bounce from
+    ``MAILER-DAEMON@patient.mssante.fr`` is part of the patients' side)."""
+    for addresses in (from_addr, to_addrs, cc_addrs):
+        if not addresses:
+            continue
+        text = ascii_lower(addresses) + ","
+        end = text.find(_PATIENT_MARK)
+        if end >= 0:
+            start = max(text.rfind(" ", 0, end), text.rfind(",", 0, end)) + 1
+            return f"{text[start:end]}@{PATIENT_DOMAIN}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -386,6 +417,29 @@ class MessageStore:
             updated_at=str(row["updated_at"]),
         )
 
+    def set_rights(self, account_id: int, folder: str, rights: str | None) -> None:
+        """Record what MYRIGHTS said on the box's ``folder`` (None: the server gave nothing)."""
+
+        def run(conn: Connection) -> None:
+            if rights is None:
+                conn.execute("DELETE FROM account_rights WHERE account_id = ?", (account_id,))
+                return
+            conn.execute(
+                "INSERT INTO account_rights (account_id, folder, rights) VALUES (?, ?, ?) "
+                "ON CONFLICT(account_id) DO UPDATE SET folder = excluded.folder, "
+                "rights = excluded.rights, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (account_id, folder, rights),
+            )
+
+        self._db.write(run)
+
+    def rights(self, account_id: int) -> str | None:
+        """The rights letters last reported for this account's box (RFC 4314), or None."""
+        rows = self._db.query("SELECT rights FROM account_rights WHERE account_id = ?",
+                              (account_id,))
+        return str(rows[0]["rights"]) if rows else None
+
     # --- server copies ---------------------------------------------------------------------------
 
     def server_uids(self, folder_id: int) -> dict[int, frozenset[str]]:
@@ -464,8 +518,8 @@ class MessageStore:
                     "INSERT INTO message (account_id, folder_id, uid, message_id, date, "
                     "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, "
                     "cc_addrs, subject, flags, size, has_attachments, is_xdm, modseq, state, "
-                    "fts_rowid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "'headers_only', ?)",
+                    "fts_rowid, patient_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, 'headers_only', ?, ?)",
                     (
                         account_id,
                         folder_id,
@@ -486,6 +540,7 @@ class MessageStore:
                         int(rec.is_xdm),
                         rec.modseq,
                         fts_rowid,
+                        patient_address_of(rec.from_addr, rec.to_addrs, rec.cc_addrs),
                     ),
                 )
                 conn.execute(
@@ -795,13 +850,29 @@ class MessageStore:
         uidvalidity: int | None,
         kind: str,
         argument: str,
+        *,
+        uid: int | None = None,
     ) -> None:
         conn.execute(
             "INSERT INTO pending_change (account_id, folder_name, uid, uidvalidity, "
             "message_header_id, kind, argument) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row["account_id"], folder_name, row["uid"], uidvalidity, row["message_id"], kind,
-             argument),
+            (row["account_id"], folder_name, row["uid"] if uid is None else uid, uidvalidity,
+             row["message_id"], kind, argument),
         )
+
+    @staticmethod
+    def _pending_move_of(conn: Connection, row: Row) -> Row | None:
+        """The queued move that put this local-only copy (uid NULL) where it is: same account,
+        same Message-ID, into its folder; the latest one. None for a copy without Message-ID
+        (nothing ties it to a server copy) or that no queued move explains."""
+        if row["uid"] is not None or not row["message_id"]:
+            return None
+        found: Row | None = conn.execute(
+            "SELECT * FROM pending_change WHERE account_id = ? AND kind = 'move' "
+            "AND argument = ? AND message_header_id = ? ORDER BY id DESC LIMIT 1",
+            (row["account_id"], row["folder_name"], row["message_id"]),
+        ).fetchone()
+        return found
 
     def _rows(self, conn: Connection, ids: Sequence[int]) -> list[Row]:
         rows = []
@@ -830,14 +901,26 @@ class MessageStore:
                 conn.execute(
                     "UPDATE message SET flags = ? WHERE id = ?", (flags_text(flags), row["id"])
                 )
-                if row["uid"] is None:
-                    continue  # not on the server yet: its pending move carries it
+                folder, uid, uidvalidity = row["folder_name"], row["uid"], row["folder_uidvalidity"]
+                moving = None
+                if uid is None:
+                    # Moved here offline: the server still has it where it was. The change is
+                    # queued there, and the move re-queued after it, so the move carries it.
+                    moving = self._pending_move_of(conn, row)
+                    if moving is None:
+                        continue  # local only (never on the server): nothing to tell it
+                    folder, uid, uidvalidity = (moving["folder_name"], moving["uid"],
+                                                moving["uidvalidity"])
+                    conn.execute("DELETE FROM pending_change WHERE id = ?", (moving["id"],))
                 if add_set:
-                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
-                                "add_flags", flags_text(add_set))
+                    self._queue(conn, row, folder, uidvalidity, "add_flags",
+                                flags_text(add_set), uid=uid)
                 if remove_set:
-                    self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
-                                "remove_flags", flags_text(remove_set))
+                    self._queue(conn, row, folder, uidvalidity, "remove_flags",
+                                flags_text(remove_set), uid=uid)
+                if moving is not None:
+                    self._queue(conn, row, folder, uidvalidity, "move", moving["argument"],
+                                uid=uid)
 
         self._db.write(run)
 
@@ -869,12 +952,22 @@ class MessageStore:
                     )
                 if int(target["id"]) == int(row["folder_id"]):
                     continue
+                restored_uid = None
                 if row["uid"] is not None:
                     self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"], "move",
                                 target_folder)
+                elif (moving := self._pending_move_of(conn, row)) is not None:
+                    # Moved again before the first move reached the server: one move, from
+                    # where the server has it; back where it came from, no move at all.
+                    if moving["folder_name"] == target_folder:
+                        conn.execute("DELETE FROM pending_change WHERE id = ?", (moving["id"],))
+                        restored_uid = moving["uid"]
+                    else:
+                        conn.execute("UPDATE pending_change SET argument = ? WHERE id = ?",
+                                     (target_folder, moving["id"]))
                 conn.execute(
-                    "UPDATE message SET folder_id = ?, uid = NULL WHERE id = ?",
-                    (target["id"], row["id"]),
+                    "UPDATE message SET folder_id = ?, uid = ? WHERE id = ?",
+                    (target["id"], restored_uid, row["id"]),
                 )
 
         self._db.write(run)
@@ -887,6 +980,12 @@ class MessageStore:
                 if row["uid"] is not None:
                     self._queue(conn, row, row["folder_name"], row["folder_uidvalidity"],
                                 "delete", "")
+                elif (moving := self._pending_move_of(conn, row)) is not None:
+                    # Moved offline then deleted: delete it where the server still has it,
+                    # or the next sync would bring it back from the move's target.
+                    conn.execute(
+                        "UPDATE pending_change SET kind = 'delete', argument = '' WHERE id = ?",
+                        (moving["id"],))
                 conn.execute("DELETE FROM message WHERE id = ?", (row["id"],))
 
         self._write_then_compact(run)

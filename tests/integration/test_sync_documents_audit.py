@@ -35,6 +35,8 @@ def _seed_id(key: str) -> str:
 
 def test_martin_sync_indexes_documents_and_builds_the_patient_conversation(
         sandbox: dict[str, Any], tmp_path: Path) -> None:
+    """ECO.2.2.8: the seeded exchange closed by ``X-MSS-MES: FIN`` in Sent is one closed
+    conversation; ECO.4.1.1: the sync's login is traced with its request, answer and author."""
     profile, account = new_profile(tmp_path, sandbox, world.DR_MARTIN)
     with profile:
         profile.sync.sync_account(account)
@@ -109,8 +111,9 @@ def test_replayed_read_delete_move_are_audited_without_content(
 
             entries = profile.audit.entries(mailbox=account.address)
             by_action = {a: [e for e in entries if e.action is a]
-                         for a in (AuditAction.READ, AuditAction.DELETE, AuditAction.MOVE)}
-            (read,) = by_action[AuditAction.READ]
+                         for a in (AuditAction.FLAG, AuditAction.DELETE, AuditAction.MOVE)}
+            # mark_read is not a reading (nothing was shown): the \Seen STORE is a flag change.
+            (read,) = by_action[AuditAction.FLAG]
             assert read.request is not None and read.request.startswith("UID STORE ")
             assert read.request.endswith("+FLAGS.SILENT (\\Seen)") and read.response == "OK"
             deletes = [e.request or "" for e in by_action[AuditAction.DELETE]]
@@ -131,6 +134,7 @@ def test_replayed_read_delete_move_are_audited_without_content(
 
 def test_wrong_password_is_a_failed_login_in_the_trail(sandbox: dict[str, Any],
                                                        tmp_path: Path) -> None:
+    """ECO.4.1.1: a refused login is traced as a failure with its request and the answer."""
     profile, account = new_profile(tmp_path, sandbox, world.DR_BERNARD)
     with profile:
         profile.accounts.remove(account.address)

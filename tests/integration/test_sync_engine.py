@@ -215,6 +215,62 @@ def test_offline_changes_are_queued_then_replayed(
     assert dst is not None and len(profile.messages.list_folder(dst.id)) == 1
 
 
+def _server_message_ids(client: IMAPClient, folder: str) -> dict[str, frozenset[str]]:
+    """Message-ID -> flags of a server folder."""
+    client.select_folder(folder, readonly=True)
+    if not client.search(["ALL"]):
+        return {}
+    fetched = client.fetch("1:*", ["FLAGS", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    return {data[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode().partition(":")[2].strip():
+            frozenset(f.decode() for f in data[b"FLAGS"]) - {"\\Recent"}
+            for data in fetched.values()}
+
+
+def test_a_message_moved_offline_then_changed_again_ends_as_the_last_change_said(
+        bernard: tuple[Profile, Account], bernard_imap: IMAPClient) -> None:
+    """Offline, a moved message has no server uid yet: deleting it, moving it on, moving it
+    back, or flagging it must reach the server from where the server still has it — never a
+    deleted message coming back, a second move lost, or a flag dropped."""
+    profile, account = bernard
+    source = scratch_folder(bernard_imap, "Depart")
+    target = scratch_folder(bernard_imap, "Arrivee")
+    onward = scratch_folder(bernard_imap, "Ailleurs")
+    mids = {name: f"<{name}-{uuid.uuid4().hex[:8]}@test.estafette-demo.mssante.fr>"
+            for name in ("deleted", "onward", "back", "flagged")}
+    for name, mid in mids.items():
+        bernard_imap.append(source, simple_message(f"Courrier {name}", message_id=mid))
+    profile.sync.sync_account(account)
+    account_id = profile.messages.account_id(account.address, account.login)
+    src = profile.messages.folder(account_id, source)
+    assert src is not None
+    ids = {m.message_id: m.id for m in profile.messages.list_folder(src.id)}
+
+    for mid in mids.values():  # all moved to the target first, nothing sent yet
+        profile.messages.move([ids[mid]], target)
+    profile.messages.delete([ids[mids["deleted"]]])
+    profile.messages.move([ids[mids["onward"]]], onward)
+    profile.messages.move([ids[mids["back"]]], source)
+    profile.messages.mark_read([ids[mids["flagged"]]])
+    profile.messages.mark_flagged([ids[mids["flagged"]]])
+
+    profile.sync.sync_account(account)
+    assert profile.messages.pending_changes(account_id) == []
+    on_source = _server_message_ids(bernard_imap, source)
+    on_target = _server_message_ids(bernard_imap, target)
+    on_onward = _server_message_ids(bernard_imap, onward)
+    assert set(on_source) == {mids["back"]}
+    assert set(on_target) == {mids["flagged"]}
+    assert {"\\Seen", "\\Flagged"} <= on_target[mids["flagged"]]
+    assert set(on_onward) == {mids["onward"]}
+    # Local equals server, one copy each, and the deleted one is nowhere.
+    for folder in (source, target, onward):
+        assert local_folder(profile, account, folder) == server_folder(bernard_imap, folder)
+    assert not [m for m in profile.messages.search("deleted")
+                if m.message_id == mids["deleted"]]
+    profile.sync.sync_account(account)  # and it stays so
+    assert mids["deleted"] not in _server_message_ids(bernard_imap, target)
+
+
 def _connection_for(account: Account) -> Any:
     from app.services.sync_engine import default_connection
 
@@ -222,7 +278,9 @@ def _connection_for(account: Account) -> Any:
 
 
 def test_nurse_syncs_the_org_shared_box(sandbox: dict[str, Any], tmp_path: Path) -> None:
-    """The ORG box is opened with the nurse's own login (shared namespace, RFC 4314 ACL)."""
+    """The ORG box is opened with the nurse's own login (shared namespace, RFC 4314 ACL): its
+    folders are mirrored, the nurse's own are not (both nurses, more cases:
+    tests/integration/test_sync_namespaces.py)."""
     box = world.CARDIOLOGY_BOX
     profile, account = new_profile(tmp_path, sandbox, world.NURSE_PETIT, address=box.address,
                                    kind=MailboxKind.ORG)
@@ -230,13 +288,15 @@ def test_nurse_syncs_the_org_shared_box(sandbox: dict[str, Any], tmp_path: Path)
         profile.sync.sync_account(account)
         client = imap_as(sandbox, world.NURSE_PETIT)
         try:
+            root = f"{sandbox.get('shared_prefix', 'Partagé/')}{box.address}"
             shared = [f for f in selectable_folders(client)
-                      if f.startswith(sandbox.get("shared_prefix", "Partagé/"))]
-            assert shared, "the nurse sees no shared folder"
+                      if f == root or f.startswith(root + "/")]
+            assert root in shared, "the nurse does not see the ORG box"
+            assert server_folder(client, root), "the ORG box's inbox is empty on the server"
             for folder in shared:
-                server = server_folder(client, folder)
-                assert server, f"the shared folder {folder} is empty on the server"
-                assert local_folder(profile, account, folder) == server
+                assert local_folder(profile, account, folder) == server_folder(client, folder)
+            account_id = profile.messages.account_id(account.address, account.login)
+            assert {f.name for f in profile.messages.folders(account_id)} == set(shared)
         finally:
             client.logout()
 

@@ -53,6 +53,9 @@ class Mailbox:
     owner: Person | None  # PER: the professional; ORG/APP: None
     members: tuple[Person, ...] = ()  # ORG: the people who open it with their own login
     display_name: str = ""
+    # ORG: the member responsible for the box (MSSANTE.md §1): holds the IMAP ACL "a"
+    # (administer) right, and reads the box's audit trail.
+    manager: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ PEOPLE = (DR_MARTIN, DR_BERNARD, NURSE_PETIT, NURSE_MOREAU)
 
 CARDIOLOGY_BOX = Mailbox(
     address=f"cardiologie@{HOSPITAL}", kind="ORG", owner=None,
-    members=(NURSE_PETIT, NURSE_MOREAU), display_name="CHU Lumière — Cardiologie")
+    members=(NURSE_PETIT, NURSE_MOREAU), display_name="CHU Lumière — Cardiologie",
+    manager=NURSE_MOREAU)
 LAB_BOX = Mailbox(
     address=f"resultats@{LAB}", kind="APP", owner=None,
     display_name="Laboratoire Bioval — Résultats")

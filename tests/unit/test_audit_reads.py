@@ -291,10 +291,6 @@ def test_a_read_offline_keeps_its_reading_time_and_the_replay_adds_the_server_re
     assert_no_content(profile)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/services/sync_engine.py (_change_requests) still traces a replayed \\Seen STORE as "
-    "'read': once the read is traced when shown, that exchange is a flag change ('flag'); "
-    "remove this marker when the sync engine maps it to AuditAction.FLAG"))
 def test_the_replayed_seen_request_is_not_a_second_read(
         profile: Profile, offline: SimpleNamespace) -> None:
     entries = _read_offline_then_replay(profile, offline)

@@ -236,3 +236,206 @@ def test_upgrade_to_0012_indexes_existing_messages(tmp_path: Path) -> None:
         assert [r.sender for r in rows] == ["adresse@b.fr", "Anne", "Éric", "Zoé"]
     finally:
         conn.close()
+
+
+# --- the two panes: professionals only, patients only, one patient (migration 0013) ----------
+
+PATIENT_A, PATIENT_B = "184122A12345678", "275036912304512"
+
+
+def _pane_messages(profile: Profile) -> dict[str, int]:
+    """INBOX and Sent: professionals' messages, patient A's and patient B's, mixed in date order.
+    Returns the folder ids."""
+    ids = folders(profile, "INBOX", "Sent")
+    a, b = f"{PATIENT_A}@patient.mssante.fr", f"{PATIENT_B}@PATIENT.mssante.fr"
+    profile.messages.store_headers(ids["INBOX"], [
+        header(1, from_name="Zoé ZELLER", subject="Avis"),
+        header(2, from_name="DURAND Marie", from_addr=a, subject="Question traitement"),
+        header(3, from_name="Éric LEFÈVRE", subject="Compte rendu"),
+        header(4, from_name="", from_addr=b, subject="Bilan sanguin"),
+        header(5, from_name="Bob", subject="bilan de sortie"),
+        header(6, from_name="DURAND Marie", from_addr=a, subject="Merci"),
+        header(7, from_name="Anne", to_addrs=f"secretariat@clinique.mssante.fr, {a}",
+               subject="Ordonnance"),  # a professional writing to the box and to patient A
+    ])
+    profile.messages.store_headers(ids["Sent"], [
+        header(1, from_addr=ACCOUNT.address, to_addrs=a, subject="Résultats"),
+        header(2, from_addr=ACCOUNT.address, to_addrs="x@exemple.mssante.fr", subject="Avis"),
+        header(3, from_addr=ACCOUNT.address, cc_addrs=b, subject="Convocation"),
+    ])
+    return ids
+
+
+def test_the_panes_split_professionals_from_patients(profile: Profile) -> None:
+    from app.store.message_queries import Audience
+
+    inbox = _pane_messages(profile)["INBOX"]
+    queries = MessageQueries(database=profile.database)
+
+    def subjects(**filters: Any) -> list[str]:
+        query = ListQuery(folder_id=inbox, **filters)
+        rows = all_rows(queries, query)
+        assert queries.count(query) == len(rows)
+        assert queries.first_page(query, 2) == (len(rows), rows[:2])
+        return [r.subject for r in rows]
+
+    assert subjects() == ["Ordonnance", "Merci", "bilan de sortie", "Bilan sanguin",
+                          "Compte rendu", "Question traitement", "Avis"]
+    assert subjects(audience=Audience.PROFESSIONALS) == ["bilan de sortie", "Compte rendu", "Avis"]
+    assert subjects(audience=Audience.PATIENTS) == [
+        "Ordonnance", "Merci", "Bilan sanguin", "Question traitement"]
+    # One patient, by address (any case) or by INS matricule (spaces allowed).
+    assert subjects(patient=f"{PATIENT_A}@Patient.mssante.fr") == [
+        "Ordonnance", "Merci", "Question traitement"]
+    assert subjects(patient="1 84 12 2a 123 456 78") == [
+        "Ordonnance", "Merci", "Question traitement"]
+    assert subjects(patient=PATIENT_B, audience=Audience.PATIENTS) == ["Bilan sanguin"]
+    assert subjects(patient="999999999999999") == []
+    with pytest.raises(ValueError):
+        ListQuery(audience=Audience.PROFESSIONALS, patient=PATIENT_A)
+
+
+def test_search_and_sorts_work_inside_each_pane(profile: Profile) -> None:
+    from app.store.message_queries import Audience
+
+    inbox = _pane_messages(profile)["INBOX"]
+    queries = MessageQueries(database=profile.database)
+
+    def subjects(**filters: Any) -> list[str]:
+        query = ListQuery(folder_id=inbox, **filters)
+        rows = all_rows(queries, query)
+        assert queries.count(query) == len(rows)
+        return [r.subject for r in rows]
+
+    # "bilan" matches a professional's and patient B's message.
+    assert subjects(search="bilan") == ["bilan de sortie", "Bilan sanguin"]
+    assert subjects(search="bilan", audience=Audience.PROFESSIONALS) == ["bilan de sortie"]
+    assert subjects(search="bilan", audience=Audience.PATIENTS) == ["Bilan sanguin"]
+    assert subjects(search="bilan", patient=PATIENT_A) == []
+    assert subjects(search="durand", patient=PATIENT_A) == ["Merci", "Question traitement"]
+    assert subjects(search="bilan", sort=SortKey.SUBJECT, descending=False,
+                    audience=Audience.PATIENTS) == ["Bilan sanguin"]
+    # Sorts within a pane.
+    assert subjects(audience=Audience.PROFESSIONALS, sort=SortKey.SENDER, descending=False) == [
+        "bilan de sortie", "Compte rendu", "Avis"]  # Bob, Éric, Zoé
+    assert subjects(audience=Audience.PROFESSIONALS, sort=SortKey.SUBJECT) == [
+        "Compte rendu", "bilan de sortie", "Avis"]
+    assert subjects(audience=Audience.PATIENTS, sort=SortKey.SUBJECT, descending=False) == [
+        "Bilan sanguin", "Merci", "Ordonnance", "Question traitement"]
+    assert subjects(audience=Audience.PATIENTS, sort=SortKey.DATE, descending=False) == [
+        "Question traitement", "Bilan sanguin", "Merci", "Ordonnance"]
+    assert subjects(patient=PATIENT_A, sort=SortKey.SENDER, descending=False) == [
+        "Ordonnance", "Merci", "Question traitement"]  # Anne, then DURAND newest first
+
+
+def test_one_patient_across_the_folders_of_an_account(profile: Profile) -> None:
+    from app.store.message_queries import Audience
+
+    ids = _pane_messages(profile)
+    account_id = profile.messages.account_id(ACCOUNT.address, ACCOUNT.login)
+    queries = MessageQueries(database=profile.database)
+    conversation = ListQuery(account_id=account_id, patient=PATIENT_A)
+    rows = all_rows(queries, conversation)
+    assert {(r.folder_id, r.subject) for r in rows} == {
+        (ids["INBOX"], "Question traitement"), (ids["INBOX"], "Merci"),
+        (ids["INBOX"], "Ordonnance"), (ids["Sent"], "Résultats")}
+    assert [r.date for r in rows] == sorted((r.date for r in rows), reverse=True)
+    assert queries.count(conversation) == 4
+    sent = ListQuery(folder_id=ids["Sent"], audience=Audience.PATIENTS)
+    assert [r.subject for r in all_rows(queries, sent)] == ["Convocation", "Résultats"]
+    professionals = ListQuery(folder_id=ids["Sent"], audience=Audience.PROFESSIONALS)
+    assert [r.subject for r in all_rows(queries, professionals)] == ["Avis"]
+
+
+@pytest.mark.parametrize("sort", list(SortKey))
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("pane", ["professionals", "patients", "patient"])
+def test_pages_of_a_pane_neither_repeat_nor_skip(profile: Profile, sort: SortKey,
+                                                 descending: bool, pane: str) -> None:
+    from app.store.message_queries import Audience
+
+    inbox = folders(profile, "INBOX")["INBOX"]
+    patients = [f"{PATIENT_A}@patient.mssante.fr", f"{PATIENT_B}@patient.mssante.fr"]
+    # One message in three from a patient (A or B); ties on sender, subject and date.
+    profile.messages.store_headers(inbox, [
+        header(uid, from_name=["Émile", "emile", "Bob"][uid % 3], subject=f"S{uid % 4}",
+               date=1_700_000_000 + (uid // 5) * 60,
+               from_addr=patients[uid % 2] if uid % 3 == 0 else f"x{uid}@exemple.mssante.fr")
+        for uid in range(1, 91)])
+    filters: dict[str, Any] = {
+        "professionals": {"audience": Audience.PROFESSIONALS},
+        "patients": {"audience": Audience.PATIENTS},
+        "patient": {"patient": PATIENT_A},
+    }[pane]
+    query = ListQuery(folder_id=inbox, sort=sort, descending=descending, **filters)
+    expected = {"professionals": 60, "patients": 30, "patient": 15}[pane]
+
+    def run(fn: Any) -> Any:
+        return profile.database.call(fn)
+
+    whole = [r.id for r in run(lambda conn: page_rows(conn, query, 0, 100))]
+    assert len(whole) == len(set(whole)) == expected
+    assert run(lambda conn: count_rows(conn, query)) == expected
+    by_offset: list[int] = []
+    for offset in range(0, expected, 4):
+        by_offset.extend(r.id for r in run(lambda conn, o=offset: page_rows(conn, query, o, 4)))
+    assert by_offset == whole
+    for start in range(0, expected, 4):
+        got = run(lambda conn, s=start: page_from(conn, query, whole[s], 4))
+        assert [r.id for r in got] == whole[start + 1:start + 5]
+        got = run(lambda conn, s=start: page_from(conn, query, whole[s], 4, before=True))
+        assert [r.id for r in got] == whole[max(0, start - 4):start]
+
+
+def test_upgrade_to_0013_backfills_the_patient_of_existing_messages(tmp_path: Path) -> None:
+    from app.store.message_queries import Audience
+
+    key = KeyFileKeyProvider(tmp_path / "k")
+    raw = key.create_key()
+    path = tmp_path / "s.db"
+    conn = open_connection(path, raw, migrations=[m for m in load_migrations() if m.version < 13])
+    assert dbmod.schema_version(conn) == 12
+    conn.execute(
+        "INSERT INTO account(id, address, login, kind, imap_host, imap_port, imap_tls, "
+        "smtp_host, smtp_port, smtp_tls, auth) VALUES (1, 'a@b.fr', 'a', 'PER', 'h', 993, "
+        "'implicit', 'h', 587, 'starttls', 'password')")
+    conn.execute("INSERT INTO folder(id, account_id, name) VALUES (1, 1, 'INBOX')")
+    stored = [  # from, to, cc
+        ("dr@x.mssante.fr", "a@b.fr", ""),
+        (f"{PATIENT_A}@Patient.MSSante.fr", "a@b.fr", ""),
+        ("a@b.fr", f"dr@x.mssante.fr, {PATIENT_B}@patient.mssante.fr", ""),
+        ("a@b.fr", "dr@x.mssante.fr", f"{PATIENT_A}@patient.mssante.fr"),
+        ("a@b.fr", "p@sub.patient.mssante.fr", "p@patient.mssante.fr.x"),
+        ("MAILER-DAEMON@patient.mssante.fr", "a@b.fr", ""),
+    ]
+    for uid, (sender, to, cc) in enumerate(stored, start=1):
+        conn.execute(
+            "INSERT INTO message(account_id, folder_id, uid, date, from_name, from_addr, "
+            "to_addrs, cc_addrs, subject, fts_rowid) VALUES (1, 1, ?, ?, '', ?, ?, ?, ?, ?)",
+            (uid, 1000 + uid, sender, to, cc, f"m{uid}", uid))
+    conn.close()
+
+    conn = open_connection(path, raw)
+    try:
+        assert dbmod.schema_version(conn) == load_migrations()[-1].version
+        backfilled = [r[0] for r in conn.execute("SELECT patient_addr FROM message ORDER BY uid")]
+        assert backfilled == [None, f"{PATIENT_A.lower()}@patient.mssante.fr",
+                              f"{PATIENT_B}@patient.mssante.fr",
+                              f"{PATIENT_A.lower()}@patient.mssante.fr", None,
+                              "mailer-daemon@patient.mssante.fr"]
+
+        def subjects(**filters: Any) -> list[str]:
+            query = ListQuery(folder_id=1, sort=SortKey.SUBJECT, descending=False, **filters)
+            assert count_rows(conn, query) == len(page_rows(conn, query, 0, 10))
+            return [r.subject for r in page_rows(conn, query, 0, 10)]
+
+        assert subjects(audience=Audience.PROFESSIONALS) == ["m1", "m5"]
+        assert subjects(audience=Audience.PATIENTS) == ["m2", "m3", "m4", "m6"]
+        assert subjects(patient=PATIENT_A) == ["m2", "m4"]
+        assert subjects() == ["m1", "m2", "m3", "m4", "m5", "m6"]
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"message_folder_date", "message_folder_sender", "message_folder_subject",
+                "message_patient"} <= names
+        assert conn.execute("PRAGMA integrity_check").fetchall()[0][0] == "ok"
+    finally:
+        conn.close()

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.composition import Profile, open_profile
 from app.domain.account import Account, Endpoint, MailboxKind, TlsMode
@@ -213,3 +215,90 @@ def test_search_finds_senders_and_recipients_by_name_and_address(store: MessageS
         assert hits("lefevre zola") == []
         store.store_bodies(folder, [BodyRecord(uid=u, raw=b"Subject: x\r\n\r\nok", text="ok")
                                     for u in (1, 2, 3)])
+
+
+# --- the patient a message was exchanged with (migration 0013, the "Patients" pane) ---------------
+
+PATIENT_A = "184122A12345678@patient.mssante.fr"
+
+
+@pytest.mark.parametrize(("from_addr", "to_addrs", "cc_addrs", "expected"), [
+    ("jean.martin@rivoli.mssante.fr", "secretariat@clinique.mssante.fr", "", None),
+    (PATIENT_A, "secretariat@clinique.mssante.fr", "", PATIENT_A.lower()),
+    ("dr@x.mssante.fr", f"a@b.fr, {PATIENT_A.upper()}", "", PATIENT_A.lower()),
+    ("dr@x.mssante.fr", "a@b.fr", f"c@d.fr, {PATIENT_A}, z@patient.mssante.fr",
+     PATIENT_A.lower()),
+    # From first, then To, then Cc; the first address of the domain in a list.
+    ("1@patient.mssante.fr", "2@patient.mssante.fr", "3@patient.mssante.fr",
+     "1@patient.mssante.fr"),
+    ("dr@x.mssante.fr", "2@patient.mssante.fr, 4@patient.mssante.fr", "3@patient.mssante.fr",
+     "2@patient.mssante.fr"),
+    # A bounce from the patients' domain is on the patients' side.
+    ("MAILER-DAEMON@patient.mssante.fr", "dr@x.mssante.fr", "", "mailer-daemon@patient.mssante.fr"),
+    # Only that domain, whole: not a sub-domain, a longer name or a look-alike.
+    ("dr@x.mssante.fr", "p@sub.patient.mssante.fr, p@patient.mssante.fr.evil.fr", "", None),
+    ("dr@x.mssante.fr", "p@patient.mssante.fred, p@xpatient.mssante.fr", "", None),
+    ("dr@x.mssante.fr", "p@patient-mssante.fr", "", None),
+    ("", "", "", None),
+])
+def test_patient_address_of(from_addr: str, to_addrs: str, cc_addrs: str,
+                            expected: str | None) -> None:
+    from app.store.message_store import patient_address_of
+
+    assert patient_address_of(from_addr, to_addrs, cc_addrs) == expected
+
+
+def test_insert_records_the_patient_of_each_message(store: MessageStore, profile: Profile) -> None:
+    folder = _folder(store)
+    store.store_headers(folder, [
+        _header(1),
+        _header(2, from_addr=PATIENT_A, from_name="DURAND Marie"),
+        _header(3, to_addrs=f"secretariat@clinique.mssante.fr, {PATIENT_A}"),
+        _header(4, cc_addrs="Autre@Patient.MSSante.fr"),
+    ])
+    rows = profile.database.query(
+        "SELECT uid, patient_addr FROM message WHERE folder_id = ? ORDER BY uid", (folder,))
+    assert [(r[0], r[1]) for r in rows] == [
+        (1, None), (2, PATIENT_A.lower()), (3, PATIENT_A.lower()),
+        (4, "autre@patient.mssante.fr")]
+
+
+def _backfill_statement() -> str:
+    from app.store.database import _split_sql
+    from app.store.migrations import load_migrations
+
+    migration = next(m for m in load_migrations() if m.version == 13)
+    return next(s for s in _split_sql(migration.sql) if s.startswith("UPDATE message"))
+
+
+# Address lists as the header pass stores them: addresses joined by ", ", of the patients'
+# domain in any case or not, local parts with spaces, commas, accents and dots.
+_local = st.text(alphabet="aZ19.-_ éÉ,İ", min_size=0, max_size=6)
+_domain = st.sampled_from(["patient.mssante.fr", "PATIENT.MSSANTE.FR", "Patient.MSSante.fr",
+                           "patient.mssante.fr.x", "sub.patient.mssante.fr", "rivoli.mssante.fr",
+                           "b.fr", ""])
+_address = st.builds(lambda local, domain: f"{local}@{domain}" if domain else local,
+                     _local, _domain)
+_address_list = st.lists(_address, max_size=3).map(", ".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_address, _address_list, _address_list), min_size=1, max_size=8))
+def test_the_backfill_applies_the_insert_rule(rows: list[tuple[str, str, str]]) -> None:
+    """Migration 0013 fills ``patient_addr`` of the messages already stored with SQL; the store
+    fills it for new ones in Python: the same value for the same addresses."""
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from app.store.message_store import patient_address_of
+
+    conn = sqlcipher.connect(":memory:")
+    try:
+        conn.execute("CREATE TABLE message (id INTEGER PRIMARY KEY, from_addr TEXT NOT NULL, "
+                     "to_addrs TEXT NOT NULL, cc_addrs TEXT NOT NULL, patient_addr TEXT)")
+        conn.executemany("INSERT INTO message (from_addr, to_addrs, cc_addrs) VALUES (?, ?, ?)",
+                         rows)
+        conn.execute(_backfill_statement())
+        got = [r[0] for r in conn.execute("SELECT patient_addr FROM message ORDER BY id")]
+    finally:
+        conn.close()
+    assert got == [patient_address_of(*row) for row in rows]

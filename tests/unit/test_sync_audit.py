@@ -40,6 +40,7 @@ def profile(tmp_path: Path) -> Iterator[Profile]:
 
 
 def test_login_request_names_the_mechanism_only() -> None:
+    """ECO.4.1.1: a login is traced as the request sent: its mechanism, never a credential."""
     assert login_request(ACCOUNT) == "LOGIN"
     for auth, expected in ((AuthMethod.PSC, "AUTHENTICATE XOAUTH2"),
                            (AuthMethod.CERTIFICATE, "AUTHENTICATE EXTERNAL")):
@@ -49,6 +50,8 @@ def test_login_request_names_the_mechanism_only() -> None:
 
 
 def test_refusal_status_keeps_the_status_and_code_only() -> None:
+    """ECO.4.1.1: a refusal is traced with the server's status and code; ECO.4.1.2: never its
+    free text, which may name a patient or a folder."""
     try:
         try:
             raise RuntimeError("b'[AUTHENTICATIONFAILED] Authentication failed for Dupont.'")
@@ -64,6 +67,8 @@ def test_refusal_status_keeps_the_status_and_code_only() -> None:
 
 
 def test_replayed_changes_as_audit_requests(profile: Profile) -> None:
+    """ECO.4.1.1: replayed read, flag, delete and move are traced as the UID commands sent;
+    ECO.4.1.2: folders as ``#id`` or special use, user keywords left out."""
     store = profile.messages
     account_id = store.account_id(ACCOUNT.address, ACCOUNT.login)
     folders = {f.name: f for f in store.replace_folders(account_id, [
@@ -82,10 +87,11 @@ def test_replayed_changes_as_audit_requests(profile: Profile) -> None:
             check_request(request)  # every one is accepted by the trail
         return found
 
+    # \Seen sent to the server is a flag change; the reading was traced when it was shown.
     assert requests("add_flags", "\\Seen") == [
-        (AuditAction.READ, "UID STORE 7 +FLAGS.SILENT (\\Seen)")]
+        (AuditAction.FLAG, "UID STORE 7 +FLAGS.SILENT (\\Seen)")]
     assert requests("remove_flags", "\\Seen") == [
-        (AuditAction.READ, "UID STORE 7 -FLAGS.SILENT (\\Seen)")]
+        (AuditAction.FLAG, "UID STORE 7 -FLAGS.SILENT (\\Seen)")]
     # A user keyword is free text: left out of the trace.
     assert requests("add_flags", "\\Flagged Dupont-urgent") == [
         (AuditAction.FLAG, "UID STORE 7 +FLAGS.SILENT (\\Flagged)")]

@@ -8,6 +8,9 @@
 - IMAPClient is blocking and not thread-safe: every call runs on the connection's single-thread
   executor; callers on other threads wait for it.
 - Library exceptions become ``app.errors`` ones (AuthenticationError, ServerUnreachableError...).
+- NAMESPACE (RFC 2342) is parsed here, leniently: a server's personal, other-users and shared
+  namespaces tell which listed folders are the login's own and which are other people's boxes
+  shared with it (an ORG box read with a nurse's own login).
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap_utf7
 from imapclient import exceptions as imap_errors
-from imapclient.response_parser import parse_fetch_response
+from imapclient.response_parser import parse_fetch_response, parse_response
 
 from app.domain.account import Endpoint, TlsMode
 from app.errors import AuthenticationError, ServerUnreachableError, UserFacingError
@@ -58,10 +61,173 @@ class ListedFolder:
 
     @property
     def special_use(self) -> str | None:
+        """The RFC 6154 attribute, in its canonical spelling (attributes are case-insensitive)."""
         for attribute in self.attributes:
-            if attribute.encode() in SPECIAL_USES:
-                return attribute
+            canonical = _SPECIAL_USE_BY_LOWER.get(attribute.lower())
+            if canonical is not None:
+                return canonical
         return None
+
+
+_SPECIAL_USE_BY_LOWER = {use.decode().lower(): use.decode() for use in SPECIAL_USES}
+
+
+def folder_name(raw: object) -> str | None:
+    """A LIST name (RFC 3501 §5.1.3 modified UTF-7) as text, or None when it is not valid.
+
+    Valid means it decodes and encodes back to the same bytes: a name that does not round-trip
+    (bad base64, a lone surrogate, raw 8-bit bytes) could not be named back to the server in
+    SELECT, and a lone surrogate cannot even be stored as UTF-8.
+    """
+    if isinstance(raw, int):
+        return str(raw)  # some servers quote numeric names; the parser made them ints
+    data = raw.encode("ascii", "replace") if isinstance(raw, str) else raw
+    if not isinstance(data, bytes) or not data:
+        return None
+    try:
+        text = str(imap_utf7.decode(data))
+        if imap_utf7.encode(text) != data:
+            return None
+        text.encode("utf-8")
+    except (UnicodeError, ValueError):
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        return None  # control characters have no place in a folder name
+    return text
+
+
+def parse_my_rights(data: Sequence[Any]) -> str:
+    """The rights of a MYRIGHTS answer (``"folder" lrswi…``): RFC 4314 letters only, so that a
+    hostile answer can never grant more than the letters it spells."""
+    for item in data:
+        if not isinstance(item, bytes | str):
+            continue
+        try:
+            parsed = parse_response([item if isinstance(item, bytes) else item.encode()])
+        except (imap_errors.ProtocolError, ValueError):
+            continue
+        if len(parsed) >= 2:
+            rights = _text(parsed[-1])
+            return "".join(sorted({ch for ch in rights if ch in _RFC4314_RIGHTS}))
+    raise ImapProtocolError("Réponse MYRIGHTS illisible du serveur.",
+                            message_en="Unreadable MYRIGHTS answer from the server.")
+
+
+# RFC 4314 §2.1 rights, plus RFC 2086's obsolete c and d still sent by some servers.
+_RFC4314_RIGHTS = frozenset("lrswipkxteacd")
+
+
+def listed_folders(raw: Iterable[tuple[Any, Any, Any]]) -> tuple[list[ListedFolder], int]:
+    """(folders, how many were left out) from imapclient's raw LIST triples."""
+    folders: list[ListedFolder] = []
+    skipped = 0
+    for flags, delim, name in raw:
+        text = folder_name(name)
+        if text is None:
+            skipped += 1
+            continue
+        folders.append(ListedFolder(
+            name=text,
+            delimiter=None if delim is None else _text(delim),
+            attributes=tuple(_text(a) for a in flags),
+        ))
+    return folders, skipped
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """One namespace of a NAMESPACE answer (RFC 2342): its prefix and hierarchy delimiter."""
+
+    prefix: str
+    delimiter: str | None
+
+    def holds(self, name: str) -> bool:
+        """Whether the folder ``name`` lies in this namespace: the prefix itself (``Partagé``
+        for ``Partagé/``, listed as a \\Noselect parent) or anything below it."""
+        if not self.prefix:
+            return True
+        delimiter = self.delimiter or ""
+        if delimiter and self.prefix.endswith(delimiter):
+            return name.startswith(self.prefix) or name == self.prefix[: -len(delimiter)]
+        if delimiter:
+            # A prefix given without its delimiter ("Other Users" with "/"): the root and below.
+            return name == self.prefix or name.startswith(self.prefix + delimiter)
+        return name.startswith(self.prefix)
+
+    def remainder(self, name: str) -> str | None:
+        """``name`` below the prefix (``cardiologie@chu.fr/Archives``), None when not below it."""
+        if not self.prefix or not name.startswith(self.prefix):
+            return None
+        rest = name[len(self.prefix):]
+        delimiter = self.delimiter or ""
+        if delimiter and not self.prefix.endswith(delimiter):
+            if not rest.startswith(delimiter):
+                return None  # "Other Usersfoo" is not below "Other Users"
+            rest = rest[len(delimiter):]
+        return rest or None
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """The three kinds of namespace of RFC 2342 §5; a kind the server has none of is empty."""
+
+    personal: tuple[Namespace, ...] = ()
+    other_users: tuple[Namespace, ...] = ()
+    shared: tuple[Namespace, ...] = ()
+
+    def kind_of(self, name: str) -> str | None:
+        """``"personal"``, ``"other_users"`` or ``"shared"``: the namespace whose prefix is the
+        longest one holding ``name`` (an empty personal prefix holds everything, at the lowest
+        rank; an empty other-users or shared prefix is ignored); None when none does."""
+        best: tuple[int, str] | None = None
+        for kind in ("personal", "other_users", "shared"):
+            for namespace in getattr(self, kind):
+                if not namespace.prefix and kind != "personal":
+                    continue  # other people's folders everywhere: meaningless, ignored
+                if namespace.holds(name) and (best is None or len(namespace.prefix) > best[0]):
+                    best = (len(namespace.prefix), kind)
+        return None if best is None else best[1]
+
+
+def _namespace_text(value: object) -> str | None:
+    """A prefix or delimiter of a NAMESPACE answer as text: modified UTF-7 decoded as the folder
+    names of LIST are (so that both compare), raw 8-bit bytes as UTF-8 (RFC 6855 servers)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        if all(b < 0x80 for b in value):
+            try:
+                return str(imap_utf7.decode(value))
+            except (ValueError, UnicodeError):
+                return value.decode("ascii")
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def parse_namespace_response(data: Sequence[Any]) -> Namespaces:
+    """The untagged NAMESPACE data (RFC 2342 §5), read leniently: a kind that is NIL, missing or
+    not a list is empty; a descriptor that is not ``(prefix delimiter ...)`` is skipped; the
+    extension data of RFC 4466 after the delimiter is ignored; a NIL or empty delimiter means a
+    flat namespace. Raises imapclient's ProtocolError only on text that does not tokenize."""
+    chunks = [item for item in data if item not in (None, b"")]
+    parsed = list(parse_response(chunks)) if chunks else []
+    kinds: list[tuple[Namespace, ...]] = []
+    for group in parsed[:3]:
+        found: list[Namespace] = []
+        if isinstance(group, tuple | list):
+            for descriptor in group:
+                if not isinstance(descriptor, tuple | list) or not descriptor:
+                    continue
+                prefix = _namespace_text(descriptor[0])
+                if prefix is None:
+                    continue
+                delimiter = _namespace_text(descriptor[1]) if len(descriptor) > 1 else None
+                found.append(Namespace(prefix=prefix, delimiter=delimiter or None))
+        kinds.append(tuple(found))
+    kinds += [()] * (3 - len(kinds))
+    return Namespaces(personal=kinds[0], other_users=kinds[1], shared=kinds[2])
 
 
 @dataclass(frozen=True)
@@ -185,6 +351,9 @@ class ImapConnection:
         self._tls = False
         self.capabilities: frozenset[str] = frozenset()
         self.qresync = False
+        # NAMESPACE's answer, asked once per session (it does not change while logged in).
+        self._namespaces: Namespaces | None = None
+        self.skipped_folder_names = 0  # by the last LIST: names not valid modified UTF-7
         # Commands sent (each one a round trip): benchmarks and tests read it.
         self.round_trips = 0
         self._idling = False
@@ -314,17 +483,41 @@ class ImapConnection:
     # --- commands --------------------------------------------------------------------------------
 
     def list_folders(self) -> list[ListedFolder]:
+        """LIST "" "*". Folders whose name is not valid modified UTF-7 are left out (see
+        ``listed_folders``); ``skipped_folder_names`` says how many were, for the caller."""
+
         def run() -> list[ListedFolder]:
-            return [
-                ListedFolder(
-                    name=_text(name),
-                    delimiter=None if delim is None else _text(delim),
-                    attributes=tuple(_text(a) for a in flags),
-                )
-                for flags, delim, name in self.client.list_folders()
-            ]
+            # Names come back raw and are decoded here, one by one: imapclient decodes the
+            # whole listing at once and one hostile name would fail it all.
+            client = self.client
+            encode, client.folder_encode = client.folder_encode, False
+            try:
+                raw = client.list_folders()
+            finally:
+                client.folder_encode = encode
+            folders, self.skipped_folder_names = listed_folders(raw)
+            return folders
 
         return self._run(run)
+
+    def namespaces(self) -> Namespaces | None:
+        """The login's namespaces (RFC 2342); None when the server does not offer NAMESPACE.
+
+        Asked once per session. A refusal raises ImapProtocolError.
+        """
+        if not self.has("NAMESPACE"):
+            return None
+        if self._namespaces is None:
+
+            def run() -> Namespaces:
+                typ, data = self.client._imap.namespace()
+                if typ != "OK":
+                    raise imap_errors.IMAPClientError(
+                        f"namespace failed: {_text(data[0]) if data else typ}")
+                return parse_namespace_response(data)
+
+            self._namespaces = self._run(run)
+        return self._namespaces
 
     def select(self, folder: str, *, readonly: bool = False) -> SelectedFolder:
         def run() -> SelectedFolder:
@@ -515,6 +708,24 @@ class ImapConnection:
 
         self._run(run)
 
+    # --- ACL -------------------------------------------------------------------------------------
+
+    def my_rights(self, folder: str) -> str | None:
+        """MYRIGHTS ``folder`` (RFC 4314): the rights letters this login holds there; None when
+        the server has no ACL extension. A refusal raises ImapProtocolError."""
+        if not self.has("ACL"):
+            return None
+
+        def run() -> str:
+            client = self.client
+            typ, data = client._imap.myrights(client._normalise_folder(folder))
+            if typ != "OK":
+                raise imap_errors.IMAPClientError(
+                    f"myrights failed: {_text(data[0]) if data else typ}")
+            return parse_my_rights(data)
+
+        return self._run(run)
+
     # --- QUOTA -----------------------------------------------------------------------------------
 
     def quota(self, folder: str = "INBOX") -> Quota | None:
@@ -523,7 +734,9 @@ class ImapConnection:
             return None
 
         def run() -> Quota | None:
-            roots, quotas = self.client.get_quota_root(folder)
+            # imapclient sends this argument as is: quoted and in modified UTF-7 here, or
+            # "Partagé/…" would not even be encodable.
+            roots, quotas = self.client.get_quota_root(self.client._normalise_folder(folder))
             found: dict[str, tuple[int, int]] = {}
             root = roots.quota_roots[0] if roots.quota_roots else ""
             for quota in quotas:

@@ -89,7 +89,11 @@ def decode_words(value: object) -> str:
         if "=?" in text:
             return " ".join(str(make_header(decode_header(text))).split())
     except Exception:
-        pass
+        # An unknown charset (LookupError) or a damaged word: decoded as the reader decodes it
+        # (parser.py), so that the list and the search show what the message window shows.
+        from app.protocols.mime.parser import decode_header_text
+
+        return " ".join(decode_header_text(text).split())
     return " ".join(text.split())
 
 
@@ -237,6 +241,23 @@ def parse_header_block(raw: bytes) -> HeaderSummary:
 # --- bodies ------------------------------------------------------------------------------------
 
 
+def _split(raw: bytes) -> tuple[Message, bytes, bool]:
+    """The header fields of ``raw`` and its body, cut where Python's parser cuts them — so where
+    the reader (parser.py) does: at the first blank line, or earlier at the first line that is not
+    a header field (no header at all, a garbled line, obsolete ``Subject :``): from that line on it
+    is body text, shown by the reader, so indexed. The flag: a blank line ended the header."""
+    match = _HEADER_END.search(raw)
+    head, body = (raw, b"") if match is None else (raw[: match.end()], raw[match.end() :])
+    msg = _header_parser.parsebytes(head)
+    # What the parser left after the header: the raw text itself (get_payload() would re-decode
+    # 8-bit bytes with the part's charset). BytesParser read the bytes as ASCII with
+    # surrogateescape: encoding back gives them exactly.
+    rest = vars(msg).get("_payload")
+    if isinstance(rest, str) and rest:
+        body = rest.encode("ascii", "surrogateescape") + body
+    return msg, body, match is not None
+
+
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     name = (charset or "").strip().strip('"').lower() or "utf-8"
     try:
@@ -252,7 +273,15 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    if name != "utf-8":
+        # A few bytes the declared charset does not map (Shift_JIS text with Windows-only
+        # characters): the rest is still that charset, as the reader (parser.py) reads it.
+        try:
+            return data.decode(name, errors="replace")
+        except Exception:
+            pass
+    return data.decode("cp1252", errors="replace")
 
 
 def _decode_transfer(payload: bytes, cte: str) -> tuple[bytes, str | None]:
@@ -311,22 +340,19 @@ class _Walker:
         self.chars += len(text)
         (self.html if is_html else self.texts).append(text)
 
-    def walk(self, raw: bytes, depth: int) -> None:
+    def walk(self, raw: bytes, depth: int, *, first: bool = True) -> None:
         if depth > MAX_DEPTH:
             self.problems.append("imbrication trop profonde")
             return
         if raw.startswith((b"\r\n", b"\n")):
-            head, body = b"", raw[2 if raw.startswith(b"\r\n") else 1 :]  # no header at all
+            # No header at all.
+            msg, body = _header_parser.parsebytes(b""), raw[2 if raw.startswith(b"\r\n") else 1 :]
         else:
-            match = _HEADER_END.search(raw)
-            if match is None:
-                head, body = raw, b""
-            else:
-                head, body = raw[: match.end()], raw[match.end() :]
-        msg = _header_parser.parsebytes(head)
-        self.part(msg, body, depth)
+            msg, body, _ended = _split(raw)
+        self.part(msg, body, depth, first=first)
 
-    def part(self, msg: Message, body: bytes, depth: int) -> None:
+    def part(self, msg: Message, body: bytes, depth: int, *, first: bool = True) -> None:
+        """One part; ``first``: the first part of its multipart, or a message's root part."""
         try:
             ctype = msg.get_content_type()
         except Exception:
@@ -345,8 +371,11 @@ class _Walker:
                 self.problems.append("multipart sans délimiteur")
                 self.add_text(_decode_bytes(body, None), is_html=False)
                 return
+            texts, htmls = len(self.texts), len(self.html)
             # A folded boundary parameter keeps its line break in compat32: unfold it.
             self.multipart(body, re.sub(r"\r?\n([ \t])", r"\1", boundary), depth)
+            if ctype == "multipart/alternative" and any(t.strip() for t in self.texts[texts:]):
+                del self.html[htmls:]  # the HTML version of a plain text indexed already
             return
         if ctype == "message/rfc822":
             if name:
@@ -357,7 +386,8 @@ class _Walker:
             self.walk(decoded, depth + 1)
             return
         is_text = maintype == "text" and ctype in ("text/plain", "text/html", "text/enriched")
-        if is_text and disposition != "attachment" and not name:
+        # RFC 8621 §4.1.4, as the reader: a named text part is an attachment unless it comes first.
+        if is_text and disposition != "attachment" and (first or not name):
             decoded, problem = _decode_transfer(body, cte)
             if problem:
                 self.problems.append(problem)
@@ -392,7 +422,8 @@ class _Walker:
         closed = any(final for _s, _e, final in positions)
         if not closed:
             self.problems.append("délimiteur de fin manquant")
-        for current, following in zip(positions, [*positions[1:], None], strict=True):
+        for index, (current, following) in enumerate(
+                zip(positions, [*positions[1:], None], strict=True)):
             if current[2]:
                 break
             start = current[1]
@@ -401,7 +432,7 @@ class _Walker:
             elif body[start : start + 1] == b"\n":
                 start += 1
             end = following[0] if following is not None else len(body)
-            self.walk(body[start:end], depth + 1)
+            self.walk(body[start:end], depth + 1, first=index == 0)
 
 
 def _delimiters(body: bytes, dash_marker: bytes) -> list[tuple[int, int, bool]]:
@@ -445,14 +476,9 @@ def extract(raw: bytes, *, headers: bool = True) -> IndexText:
     walker = _Walker()
     summary: HeaderSummary | None = None
     try:
-        match = _HEADER_END.search(raw)
-        if match is None:
-            head, body = raw, b""
-            if raw.strip():
-                walker.problems.append("en-têtes sans fin")
-        else:
-            head, body = raw[: match.end()], raw[match.end() :]
-        msg = _header_parser.parsebytes(head)
+        msg, body, ended = _split(raw)
+        if not ended and raw.strip():
+            walker.problems.append("en-têtes sans fin")
         summary = summarize_headers(msg) if want_headers else NO_HEADERS
         walker.part(msg, body, 0)
     except RecursionError:
@@ -461,7 +487,7 @@ def extract(raw: bytes, *, headers: bool = True) -> IndexText:
         walker.problems.append(f"message illisible ({type(exc).__name__})")
     if summary is None:
         summary = parse_header_block(raw[:65536]) if want_headers else NO_HEADERS
-    text = "\n".join(walker.texts) if walker.texts else "\n".join(walker.html)
+    text = "\n".join([*walker.texts, *walker.html])
     # CRLF made " \n" first (what the blank-run rule turns it into), at C speed: far fewer
     # regex matches on text with a line break every 80 characters.
     text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text.replace("\r\n", " \n"))).strip()
