@@ -267,6 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", metavar="YYYY-MM-DD")
     export.add_argument("--csv", type=Path, metavar="FILE")
     export.set_defaults(handler=_cmd_audit_export, command_name="audit export")
+
+    crl = sub.add_parser("crl", help="listes de révocation (CRL) des autorités des serveurs")
+    crl_sub = crl.add_subparsers(dest="crl_command", metavar="ACTION", required=True)
+    crl_set = crl_sub.add_parser("set", help="les adresses où télécharger les CRL "
+                                             "(aucune : vérification désactivée)")
+    crl_set.add_argument("urls", nargs="*", metavar="URL")
+    crl_set.set_defaults(handler=_cmd_crl_set, command_name="crl set")
+    crl_refresh = crl_sub.add_parser("refresh", help="télécharger maintenant")
+    crl_refresh.set_defaults(handler=_cmd_crl_refresh, command_name="crl refresh")
+    crl_status = crl_sub.add_parser("status", help="les CRL gardées")
+    crl_status.add_argument("--json", action="store_true")
+    crl_status.set_defaults(handler=_cmd_crl_status, command_name="crl status")
     return parser
 
 
@@ -1115,6 +1127,61 @@ def _cmd_whitelist_check(args: argparse.Namespace, ctx: Context) -> int:
             verdict = "autorisé" if d.allowed else "bloqué"
             print(f"{d.address} : {verdict} — {d.reason}")
     return 0 if all(d.allowed for d in decisions) else EXIT_FAILED
+
+
+def _cmd_crl_set(args: argparse.Namespace, ctx: Context) -> int:
+    with _open(ctx) as profile:
+        profile.crls.set_urls(args.urls)
+        urls = profile.crls.urls()
+    if urls:
+        print(f"{len(urls)} adresse(s) de CRL enregistrée(s) ; les certificats des serveurs "
+              "seront vérifiés contre elles (ECO.1.1.6-7).")
+    else:
+        print("Aucune adresse de CRL : la révocation n'est vérifiée qu'avec les fichiers CRL "
+              "donnés par compte.")
+    return 0
+
+
+def _cmd_crl_refresh(args: argparse.Namespace, ctx: Context) -> int:
+    with _open(ctx) as profile:
+        outcomes = profile.crls.refresh(force=True)
+    if not outcomes:
+        print("Aucune adresse de CRL configurée (estafette crl set URL…).")
+        return 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            kept = ("la CRL gardée reste utilisée" if outcome.kept is not None
+                    else "aucune CRL gardée")
+            print(f"{outcome.url} : échec — {outcome.error.message} ({kept})", file=sys.stderr)
+        else:
+            done = "mise à jour" if outcome.status == "updated" else "inchangée"
+            print(f"{outcome.url} : {done}")
+    return EXIT_FAILED if any(o.error is not None for o in outcomes) else 0
+
+
+def _cmd_crl_status(args: argparse.Namespace, ctx: Context) -> int:
+    with _open(ctx) as profile:
+        statuses = profile.crls.status()
+    rows = [{
+        "url": st.url,
+        "issuer": st.kept.facts.issuer_name if st.kept else None,
+        "this_update": st.kept.facts.this_update.isoformat() if st.kept else None,
+        "next_update": st.kept.facts.next_update.isoformat() if st.kept else None,
+        "number": st.kept.facts.number if st.kept else None,
+        "last_error": st.last_error.message if st.last_error else None,
+    } for st in statuses]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("Aucune adresse de CRL configurée.")
+    for row in rows:
+        kept = (f"{row['issuer']}, valable jusqu'au {row['next_update']}" if row["issuer"]
+                else "aucune CRL gardée")
+        print(f"{row['url']} : {kept}")
+        if row["last_error"]:
+            print(f"  dernier échec : {row['last_error']}")
+    return 0
 
 
 def _cmd_xdm_pack(args: argparse.Namespace, ctx: Context) -> int:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import json
+import logging
 import os
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from app.domain.settings import AppSettings, CardReaderSettings
 from app.errors import InvalidInputError, StoreCorruptedError, StoreKeyError, UserFacingError
 from app.events import (
+    Event,
     EventBus,
     MessagesChanged,
     MessagesStored,
@@ -51,8 +56,10 @@ from app.store.outbox_store import SettingStore
 if TYPE_CHECKING:
     from app.domain.account import Account
     from app.protocols.imap.connection import ImapConnection
+    from app.services.auth_service import AuthService
     from app.services.conversation_service import ConversationService
     from app.services.credentials import CredentialService
+    from app.services.crl_cache import CrlCache
     from app.services.directory_service import DirectoryService
     from app.services.document_indexer import DocumentIndexer
     from app.services.outbox_service import OutboxService
@@ -60,6 +67,8 @@ if TYPE_CHECKING:
     from app.services.receipt_service import ReceiptService
     from app.services.sync_engine import SyncEngine
     from app.services.whitelist_service import WhitelistService
+
+_log = logging.getLogger(__name__)
 
 KEY_SOURCE_KEYRING = "keyring"
 KEY_SOURCE_FILE = "key-file"
@@ -71,6 +80,7 @@ _SERVICE_MODULES = (
     "app.services.document_indexer",
     "app.protocols.imap.authenticated",
     "app.protocols.smtp.submission",
+    "app.services.crl_cache",
 )
 
 
@@ -152,6 +162,8 @@ class Profile:
     _services_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _services_started: bool = field(default=False, repr=False)
     _documents_arrived: threading.Event = field(default_factory=threading.Event, repr=False)
+    # The CPS card watch (``watch_card``), built when the window first asks for it.
+    _card_monitor: CardMonitor | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Bodies stored since the last drain was asked for: the indexer runs once a sync pass
@@ -196,13 +208,36 @@ class Profile:
         return service
 
     @property
+    def crls(self) -> CrlCache:
+        """The last valid CRL of each issuing CA (ECO.1.1.7), in ``<profile>/crl``; the URLs are
+        the ``tls.crl.urls`` setting, the issuers the shipped anchors and the accounts' CAs."""
+
+        def build() -> CrlCache:
+            from app.protocols.tls import trust_anchor_files
+            from app.services.crl_cache import CRL_DIR_NAME, CrlCache
+
+            def trusted() -> list[Path]:
+                files = trust_anchor_files()
+                for account in self.accounts.list():
+                    if account.ca_file and Path(account.ca_file).is_file() \
+                            and Path(account.ca_file) not in files:
+                        files.append(Path(account.ca_file))
+                return files
+
+            return CrlCache(directory=self.profile_dir / CRL_DIR_NAME, settings=self.settings,
+                            trusted_files=trusted)
+
+        service: CrlCache = self._service("crls", build)
+        return service
+
+    @property
     def sync(self) -> SyncEngine:
         def build() -> SyncEngine:
             from app.services.credentials import CredentialSyncEngine
 
             engine = CredentialSyncEngine(
                 credentials=self.credentials,
-                connection_factory=_imap_factory(self.credentials),
+                connection_factory=_imap_factory(self.credentials, self.crls),
                 store=self.messages,
                 events=self.events,
                 password_for=self.accounts.password,
@@ -243,7 +278,8 @@ class Profile:
     def outbox(self) -> OutboxService:
         def build() -> OutboxService:
             return _outbox(self.database, self.accounts, self.events, self.audit,
-                           self.credentials, self.conversations, self.settings, self.whitelist)
+                           self.credentials, self.conversations, self.settings, self.whitelist,
+                           self.crls)
 
         service: OutboxService = self._service("outbox", build)
         return service
@@ -321,6 +357,30 @@ class Profile:
             _ = self.incoming, self.sync, self.documents
             self._services_started = True
 
+    # -- the CPS card ---------------------------------------------------------------------------
+
+    @property
+    def card_monitor(self) -> CardMonitor:
+        """The card watch of this profile (publishes on ``events``); see ``CardMonitor``."""
+        with self._services_lock:
+            if self._card_monitor is None:
+                self._card_monitor = CardMonitor(self.events.publish)
+            return self._card_monitor
+
+    def watch_card(self, settings: AppSettings) -> None:
+        """Watch the CPS card as ``settings`` say (no PKCS#11 module: no watch, and
+        ``CardWatchChanged(UNCONFIGURED)``); restarts only when the card settings changed.
+        Returns at once: the watch runs on its own thread."""
+        self._check_open()
+        self.card_monitor.configure(settings.card_reader)
+
+    def stop_card_watch(self, *, wait: bool = True) -> None:
+        """End the card watch, if any (logout, closing)."""
+        with self._services_lock:
+            monitor = self._card_monitor
+        if monitor is not None:
+            monitor.stop(wait=wait)
+
     def _check_open(self) -> None:
         if self._closed:
             raise UserFacingError("Le profil est fermé.", message_en="The profile is closed.")
@@ -352,6 +412,9 @@ class Profile:
             self._closed = True
             documents = self._services.get("documents")
             incoming = self._services.get("incoming")
+            card_monitor = self._card_monitor
+        if card_monitor is not None:  # the card watch publishes on this profile's bus
+            card_monitor.stop(wait=True)
         # The background document indexer ends after the message in hand, before the store.
         if documents is not None:
             documents.stop(wait=True)
@@ -495,9 +558,13 @@ def open_profile(
     return profile
 
 
-def _imap_factory(credentials: CredentialService) -> Callable[[Account], ImapConnection]:
+def _imap_factory(
+    credentials: CredentialService, crls: CrlCache | None = None
+) -> Callable[[Account], ImapConnection]:
     """IMAP connections carrying each account's credential (certificate in the handshake, PSC
-    token for XOAUTH2); password accounts get the plain ``ImapConnection`` behaviour."""
+    token for XOAUTH2); password accounts get the plain ``ImapConnection`` behaviour. With
+    ``crls``, the server certificate is checked against the kept CRLs (refreshed when due, on the
+    connection's thread)."""
     from app.domain.account import AuthMethod
     from app.protocols.imap.authenticated import AuthenticatedImapConnection
     from app.services.credentials import CertificateCredential, TokenCredential
@@ -519,6 +586,7 @@ def _imap_factory(credentials: CredentialService) -> Callable[[Account], ImapCon
             token_source=source,
             token_loop=loop,
             name=account.address,
+            crl_files=crls.connection_files if crls is not None else None,
         )
 
     return connect
@@ -533,6 +601,7 @@ def _outbox(
     conversations: ConversationService,
     settings: SettingStore,
     whitelist: WhitelistService,
+    crls: CrlCache | None = None,
 ) -> OutboxService:
     """The outbox: SMTP submission, and the Sent folder over IMAP."""
     from app.domain.account import TlsMode
@@ -563,10 +632,14 @@ def _outbox(
                 client_certificate=credential.certificate
                 if isinstance(credential, CertificateCredential)
                 else None,
+                # The kept CRLs, without network (this runs on the event loop): the sync's IMAP
+                # connections refresh them when due.
+                crl_files=tuple(str(f) for f in crls.files()) if crls is not None else (),
             )
         )
 
-    sent = ImapSentFolder(connect=_imap_factory(credentials), password_for=accounts.password)
+    sent = ImapSentFolder(connect=_imap_factory(credentials, crls),
+                          password_for=accounts.password)
     outbox = OutboxService(
         store=OutboxStore(database=database),
         drafts=DraftStore(database=database),
@@ -581,3 +654,226 @@ def _outbox(
         conversations=conversations,
     )
     return outbox
+
+
+# -- the CPS card -------------------------------------------------------------------------------
+
+CARD_POLL_INTERVAL = 1.0  # seconds between two looks at the reader
+CARD_RETRY_FIRST = 5.0  # a module that cannot be used is tried again after this...
+CARD_RETRY_MAX = 300.0  # ...doubling up to this
+
+
+class _CardWatch:
+    """One run of the watcher: its settings, thread, loop and task; ``stopped`` once retired."""
+
+    def __init__(self, settings: CardReaderSettings) -> None:
+        self.settings = settings
+        self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+def _card_only_auth(publish: Callable[[Event], None]) -> AuthService:
+    """An ``AuthService`` that only watches the card: no provider behind it (any OIDC request
+    fails as unreachable), no session of its own. Built on the watch thread (its imports)."""
+    import httpx
+
+    from app.protocols.oidc.client import OidcClient, OidcSettings
+    from app.protocols.oidc.client_auth import PublicClient
+    from app.services.auth_service import AuthService
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no provider: this service only watches the CPS card",
+                                 request=request)
+
+    settings = OidcSettings(issuer="", client_auth=PublicClient(""))
+    client = OidcClient(settings, http=httpx.AsyncClient(transport=httpx.MockTransport(refuse)))
+    return AuthService(settings, publish=publish, client=client)
+
+
+class CardMonitor:
+    """The CPS card watched on a thread of its own (``card-watch``, its own asyncio loop), never
+    the UI thread: ``AuthService.watch_card`` polls the reader (blocking PKCS#11 calls on the
+    ``card-read`` thread) and publishes ``CardInserted`` / ``CardRemoved``; this publishes
+    ``CardWatchChanged`` (starting, watching, failed, stopped, unconfigured).
+
+    Before the module is loaded into this process it is tried in a child process
+    (``app.protocols.pkcs11.probe``): a file that crashes or hangs the loader is reported
+    (``CardWatchChanged(FAILED)``) and never loaded here. A module that cannot be used is tried
+    again later (5 s, doubling up to 5 min), so installing the middleware afterwards is enough.
+
+    ``configure`` (re)starts the watch for new settings (same settings: nothing happens), ``stop``
+    ends it. Events of a retired run are dropped, so a late look of the old module cannot report
+    a removal after the settings changed.
+    """
+
+    def __init__(self, publish: Callable[[Event], None], *,
+                 interval: float = CARD_POLL_INTERVAL,
+                 probe: Callable[[str], object] | None = None,
+                 auth_factory: Callable[[Callable[[Event], None]], AuthService] | None = None,
+                 ) -> None:
+        self._publish = publish
+        self.interval = interval
+        self._probe = probe
+        self._auth_factory = auth_factory or _card_only_auth
+        self._lock = threading.RLock()
+        self._current: _CardWatch | None = None
+        self._retired: list[_CardWatch] = []
+
+    @property
+    def settings(self) -> CardReaderSettings | None:
+        with self._lock:
+            return self._current.settings if self._current is not None else None
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            watch = self._current
+            return watch is not None and watch.thread is not None and watch.thread.is_alive()
+
+    def configure(self, settings: CardReaderSettings | None) -> None:
+        """Watch with ``settings`` (None: no reader configured). Returns at once."""
+        from app.protocols.pkcs11.events import CardWatchChanged, CardWatchState
+
+        with self._lock:
+            current = self._current
+            if (current is not None and settings == current.settings
+                    and current.thread is not None and current.thread.is_alive()):
+                return
+            self._retire(current)
+            if settings is None:
+                self._publish(CardWatchChanged(CardWatchState.UNCONFIGURED))
+                return
+            watch = _CardWatch(settings)
+            watch.thread = threading.Thread(target=self._run, args=(watch,), name="card-watch",
+                                            daemon=True)
+            self._current = watch
+            # Said here, not on the thread: the indicator shows it before the first look.
+            self._publish(CardWatchChanged(CardWatchState.STARTING, module=settings.module))
+            watch.thread.start()
+
+    def stop(self, *, wait: bool = True, timeout: float = 5.0) -> None:
+        """End the watch (and wait for its thread, up to ``timeout``, with ``wait``)."""
+        from app.protocols.pkcs11.events import CardWatchChanged, CardWatchState
+
+        with self._lock:
+            current = self._current
+            self._retire(current)
+            if current is not None:
+                self._publish(CardWatchChanged(CardWatchState.STOPPED,
+                                               module=current.settings.module))
+            retired = list(self._retired)
+        if wait:
+            for watch in retired:
+                if watch.thread is not None and watch.thread is not threading.current_thread():
+                    watch.thread.join(timeout)
+            with self._lock:
+                self._retired = [w for w in self._retired
+                                 if w.thread is not None and w.thread.is_alive()]
+
+    def _retire(self, watch: _CardWatch | None) -> None:
+        """Under the lock: no event of ``watch`` gets out from now on; its task is cancelled."""
+        self._current = None
+        if watch is None:
+            return
+        watch.stopped.set()
+        self._retired = [w for w in self._retired
+                         if w.thread is not None and w.thread.is_alive()] + [watch]
+        if watch.loop is not None and watch.task is not None:
+            with contextlib.suppress(RuntimeError):  # its loop already closed
+                watch.loop.call_soon_threadsafe(watch.task.cancel)
+
+    # -- on the card-watch thread ------------------------------------------------------------
+
+    def _run(self, watch: _CardWatch) -> None:
+        loop = asyncio.new_event_loop()
+        reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-read")
+        loop.set_default_executor(reads)  # asyncio.to_thread: the PKCS#11 calls go there
+        try:
+            with self._lock:
+                if watch.stopped.is_set():
+                    return
+                watch.loop = loop
+                watch.task = loop.create_task(self._watch(watch), name="card-watch")
+            with contextlib.suppress(asyncio.CancelledError):
+                loop.run_until_complete(watch.task)
+        except Exception:
+            _log.exception("the card watch failed")
+            from app.protocols.pkcs11.events import CardWatchChanged, CardWatchState
+
+            # The indicator must not keep saying "watching" when nothing watches any more.
+            self._publisher(watch)(CardWatchChanged(
+                CardWatchState.FAILED, module=watch.settings.module,
+                reason="La surveillance de la carte CPS s'est arrêtée sur une erreur "
+                "inattendue (détails dans le journal).",
+                reason_en="Watching the CPS card stopped on an unexpected error (details in "
+                "the log)."))
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_default_executor())
+            reads.shutdown(wait=True)
+            with self._lock:
+                watch.loop = None
+            loop.close()
+
+    def _publisher(self, watch: _CardWatch) -> Callable[[Event], None]:
+        def publish(event: Event) -> None:
+            # Under the lock: a run retired meanwhile publishes nothing more.
+            with self._lock:
+                if not watch.stopped.is_set():
+                    self._publish(event)
+
+        return publish
+
+    async def _watch(self, watch: _CardWatch) -> None:
+        from app.protocols.pkcs11 import card
+        from app.protocols.pkcs11.events import CardWatchChanged, CardWatchState
+        from app.protocols.pkcs11.probe import probe_module
+
+        publish = self._publisher(watch)
+        settings = watch.settings
+        module = settings.module
+        last_failure = ""
+
+        def failed(exc: UserFacingError) -> None:
+            nonlocal last_failure
+            if exc.text("fr") != last_failure:  # once per distinct failure, not every retry
+                last_failure = exc.text("fr")
+                publish(CardWatchChanged(CardWatchState.FAILED, module=module,
+                                         reason=exc.text("fr"), reason_en=exc.text("en")))
+
+        # 1. The module, tried in a child process before this process loads it.
+        retry = CARD_RETRY_FIRST
+        while not card.is_loaded(module):
+            try:
+                await asyncio.to_thread(self._probe or probe_module, module)
+                break
+            except UserFacingError as exc:
+                failed(exc)
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, CARD_RETRY_MAX)
+
+        # 2. The watch: AuthService publishes insertion and removal.
+        auth = await asyncio.to_thread(self._auth_factory, publish)
+        try:
+            reader = card.CardReader(module, token_label=settings.token_label,
+                                     slot=settings.slot, rescan=True)
+            watcher = auth.watch_card(reader, interval=self.interval)
+            healthy = False
+            retry = CARD_RETRY_FIRST
+            while True:
+                try:
+                    await watcher.check()
+                except UserFacingError as exc:
+                    healthy = False
+                    failed(exc)
+                    await asyncio.sleep(retry)
+                    retry = min(retry * 2, CARD_RETRY_MAX)
+                    continue
+                if not healthy:
+                    healthy, last_failure, retry = True, "", CARD_RETRY_FIRST
+                    publish(CardWatchChanged(CardWatchState.WATCHING, module=module))
+                await asyncio.sleep(self.interval)
+        finally:
+            await auth.aclose()

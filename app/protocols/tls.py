@@ -5,8 +5,9 @@ TLS 1.2 at least, host names verified, and trust limited to the IGC-Santé ancho
 Public web CAs are *not* trusted for MSSanté operators: IGC-Santé is the only accepted CA.
 
 Expiry is checked by OpenSSL during the handshake (and reported clearly by ``describe_tls_error``);
-revocation is checked against CRL files when the account or the structure gives some (the last
-valid CRL is kept by whoever downloads it; this module only consumes PEM/DER files).
+revocation is checked against CRL files when some are given: ``app.services.crl_cache`` downloads
+them (``app.protocols.crl_fetch``) and keeps the last valid one of each issuing CA; this module
+only consumes PEM/DER files.
 
 STARTTLS is mandatory when configured: ``require_starttls`` refuses a server that does not offer it,
 and nothing authenticates before the upgrade (the IMAP/SMTP adapters call it before any AUTH).
@@ -147,6 +148,8 @@ _VERIFY_MESSAGES: dict[int, tuple[str, str]] = {
     10: ("Le certificat du serveur a expiré.", "The server's certificate has expired."),
     3: ("La liste de révocation (CRL) de l'autorité du serveur est introuvable.",
         "The revocation list (CRL) of the server's authority is missing."),
+    11: ("La liste de révocation (CRL) de l'autorité du serveur n'est pas encore valide.",
+         "The revocation list (CRL) of the server's authority is not valid yet."),
     12: ("La liste de révocation (CRL) de l'autorité du serveur a expiré.",
          "The revocation list (CRL) of the server's authority has expired."),
     18: ("Le certificat du serveur est auto-signé : il n'est pas émis par une autorité de "

@@ -4,7 +4,7 @@ The values live in the existing ``setting`` table (migration 0004) under the ver
 services already read — ``whitelist.url`` (whitelist service), ``directory.ldap.uri`` and
 ``directory.fhir.base_url`` (directory service) — so that a change made in the settings dialog
 applies to them without a copy to keep in step. Only names new with this module are ``ui.*``,
-``export.folder`` and ``directory.extraction.file``.
+``export.folder``, ``directory.extraction.file`` and the CPS card reader's ``card.pkcs11.*``.
 
 The national directory API key is a credential: it goes to the SecretStore (OS keyring, or the
 encrypted ``secret`` table for key-file profiles), never to the ``setting`` table.
@@ -34,6 +34,10 @@ LDAP_URI = "directory.ldap.uri"
 LDAP_BASE_DN = "directory.ldap.base_dn"
 FHIR_BASE_URL = "directory.fhir.base_url"
 FHIR_API_KEY_SECRET = "directory.fhir.api_key"
+# The CPS card reader (PKCS#11 module path; optional token label and slot id, decimal).
+PKCS11_MODULE = "card.pkcs11.module"
+PKCS11_TOKEN_LABEL = "card.pkcs11.token_label"
+PKCS11_SLOT = "card.pkcs11.slot"
 
 _OPTIONAL_TEXT = {
     "export_folder": EXPORT_FOLDER,
@@ -43,6 +47,9 @@ _OPTIONAL_TEXT = {
     "ldap_uri": LDAP_URI,
     "ldap_base_dn": LDAP_BASE_DN,
     "fhir_base_url": FHIR_BASE_URL,
+    "pkcs11_module": PKCS11_MODULE,
+    "pkcs11_token_label": PKCS11_TOKEN_LABEL,
+    "pkcs11_slot": PKCS11_SLOT,
 }
 
 

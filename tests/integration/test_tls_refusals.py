@@ -216,12 +216,10 @@ def test_a_revoked_server_certificate_is_refused_when_a_crl_is_given(
 
 # --- STARTTLS stripping --------------------------------------------------------------------------
 
-class StrippingProxy:
-    """A man in the middle before Dovecot's STARTTLS port.
-
-    ``mode="hide"`` removes STARTTLS from every capability list; ``mode="bad"`` keeps it advertised
-    but answers BAD to the STARTTLS command. Every command line the client sends is recorded.
-    """
+class LineProxy:
+    """A man in the middle before a real server's plaintext port, line by line: ``server_line``
+    may drop or rewrite what the server says, ``client_line`` may answer a command itself
+    (returning the answer) instead of passing it on. Every client line is recorded."""
 
     def __init__(self, upstream: tuple[str, int], mode: str) -> None:
         self.upstream = upstream
@@ -230,6 +228,12 @@ class StrippingProxy:
         self.sock = socket.create_server((HOST, 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def server_line(self, line: bytes) -> bytes | None:
+        return line
+
+    def client_line(self, line: bytes) -> bytes | None:
+        return None
 
     def _accept(self) -> None:
         while True:
@@ -244,9 +248,9 @@ class StrippingProxy:
     def _down(self, server: socket.socket, client: socket.socket) -> None:
         with contextlib.suppress(OSError), server.makefile("rb") as lines:
             for line in lines:
-                if self.mode == "hide":
-                    line = line.replace(b" STARTTLS", b"")
-                client.sendall(line)
+                passed = self.server_line(line)
+                if passed is not None:
+                    client.sendall(passed)
         with contextlib.suppress(OSError):
             client.close()
 
@@ -254,20 +258,34 @@ class StrippingProxy:
         with contextlib.suppress(OSError), client.makefile("rb") as lines:
             for line in lines:
                 self.commands.append(line)
-                parts = line.split()
-                if len(parts) >= 2 and parts[1].upper() == b"STARTTLS":
-                    client.sendall(parts[0] + b" BAD STARTTLS is not available here\r\n")
+                answer = self.client_line(line)
+                if answer is not None:
+                    client.sendall(answer)
                     continue
                 server.sendall(line)
         with contextlib.suppress(OSError):
             server.close()
 
+    def close(self) -> None:
+        self.sock.close()
+
+
+class StrippingProxy(LineProxy):
+    """Before Dovecot's STARTTLS port. ``mode="hide"`` removes STARTTLS from every capability
+    list; ``mode="bad"`` keeps it advertised but answers BAD to the STARTTLS command."""
+
+    def server_line(self, line: bytes) -> bytes | None:
+        return line.replace(b" STARTTLS", b"") if self.mode == "hide" else line
+
+    def client_line(self, line: bytes) -> bytes | None:
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].upper() == b"STARTTLS":
+            return parts[0] + b" BAD STARTTLS is not available here\r\n"
+        return None
+
     def credentials_sent(self) -> bool:
         words = (b"LOGIN", b"AUTHENTICATE")
         return any(len(c.split()) >= 2 and c.split()[1].upper() in words for c in self.commands)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture
@@ -351,57 +369,22 @@ def test_the_sandbox_dovecot_through_the_policy_context(sandbox: dict[str, Any])
 # --- SMTP submission (ECO.1.0.2) ------------------------------------------------------------------
 
 
-class SmtpStrippingProxy:
-    """A man in the middle before Postfix's submission port (the server behind stays real).
+class SmtpStrippingProxy(LineProxy):
+    """Before Postfix's submission port. ``mode="hide"`` drops the ``250-STARTTLS`` line of
+    every EHLO answer; ``mode="bad"`` keeps it advertised but answers ``454`` to STARTTLS."""
 
-    ``mode="hide"`` drops the ``250-STARTTLS`` line of every EHLO answer; ``mode="bad"`` keeps it
-    advertised but answers ``454`` to the STARTTLS command itself. Every command line the client
-    sends is recorded, so the test can say what left the client in plaintext.
-    """
+    def server_line(self, line: bytes) -> bytes | None:
+        if self.mode == "hide" and line.upper().startswith(b"250-STARTTLS"):
+            return None
+        return line
 
-    def __init__(self, upstream: tuple[str, int], mode: str) -> None:
-        self.upstream = upstream
-        self.mode = mode
-        self.commands: list[bytes] = []
-        self.sock = socket.create_server((HOST, 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream, timeout=10)
-            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
-            threading.Thread(target=self._up, args=(client, server), daemon=True).start()
-
-    def _down(self, server: socket.socket, client: socket.socket) -> None:
-        with contextlib.suppress(OSError), server.makefile("rb") as lines:
-            for line in lines:
-                if self.mode == "hide" and line.upper().startswith(b"250-STARTTLS"):
-                    continue
-                client.sendall(line)
-        with contextlib.suppress(OSError):
-            client.close()
-
-    def _up(self, client: socket.socket, server: socket.socket) -> None:
-        with contextlib.suppress(OSError), client.makefile("rb") as lines:
-            for line in lines:
-                self.commands.append(line)
-                if self.mode == "bad" and line.strip().upper() == b"STARTTLS":
-                    client.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
-                    continue
-                server.sendall(line)
-        with contextlib.suppress(OSError):
-            server.close()
+    def client_line(self, line: bytes) -> bytes | None:
+        if self.mode == "bad" and line.strip().upper() == b"STARTTLS":
+            return b"454 4.7.0 TLS not available due to local problem\r\n"
+        return None
 
     def verbs(self) -> list[bytes]:
         return [c.split()[0].upper() for c in self.commands if c.split()]
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.mark.parametrize("mode", ["hide", "bad"])

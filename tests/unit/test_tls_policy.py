@@ -106,6 +106,7 @@ def test_a_crl_switches_on_revocation_checking(tmp_path: Path, ca_file: str, enc
 
 
 def test_a_malformed_crl_is_refused(tmp_path: Path, ca_file: str) -> None:
+    """ECO.1.1.6: an unreadable CRL is refused, never silently skipped."""
     path = tmp_path / "bad.crl"
     path.write_bytes(b"not a crl")
     with pytest.raises(InvalidInputError, match="révocation"):

@@ -1,17 +1,27 @@
-"""Settings: inactivity lock, language, export folder, whitelist and directory sources, and each
-account's read-receipt (MDN) policy.
+"""Settings: inactivity lock, language, export folder, the CPS card reader, whitelist and directory
+sources, and each account's read-receipt (MDN) policy.
 
 The dialog edits values only; ``SettingsDialog.result_value()`` is validated by
 ``app.domain.settings.AppSettings`` (errors shown in the dialog, which then stays open) and
 ``save_settings`` writes it — a blocking call the window hands to ``BackgroundRunner``. The
 directory API key is never shown back: the field is empty, says whether a key is kept, and an
 empty field leaves it as it is (the "Oublier la clé" box removes it).
+
+The "Carte CPS" group holds the PKCS#11 module (empty: no reader; the CPS middleware's usual
+module is offered when it is installed), an optional token label and slot, and "Tester": the
+module is tried in a child process (``app.protocols.pkcs11.probe``) on the dialog's own
+``card-probe`` thread, and the cards it sees — or why it cannot be used — are shown in French. A
+hostile path (a pipe, a directory, a text file, a library that crashes) gives a sentence, never a
+hang or a crash of the application.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +31,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -77,9 +88,13 @@ _MDN_LABELS = (
 class SettingsDialog(QDialog):
     settings_accepted = Signal(object)  # SettingsResult
 
+    card_tested = Signal(bool)  # the "Tester" answer is shown (True: the module answered)
+
     def __init__(self, settings: AppSettings, *, api_key_stored: bool = False,
                  accounts: list[Account] | None = None,
                  mdn_policies: dict[tuple[str, str], MdnPolicy] | None = None,
+                 card_probe: Callable[[str], Any] | None = None,
+                 suggest_card_module: Callable[[], str | None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
@@ -88,6 +103,11 @@ class SettingsDialog(QDialog):
         self._initial = settings
         self._accounts = list(accounts or [])
         self.result_value: SettingsResult | None = None
+        # The card module is tried, and looked for, on a thread of the dialog's own.
+        self._card_probe = card_probe
+        self._suggest_card_module = suggest_card_module
+        self._probe_executor: ThreadPoolExecutor | None = None
+        self._probe_runner: Any = None
 
         tabs = QTabWidget(self)
         tabs.setObjectName("settingsTabs")
@@ -115,6 +135,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        if not settings.pkcs11_module:
+            self._look_for_card_module()
 
     # --- tabs -----------------------------------------------------------------------------------
 
@@ -154,9 +176,6 @@ class SettingsDialog(QDialog):
         self.lock_spin.setValue(settings.lock_minutes)
         self.lock_spin.setAccessibleName(self.tr("Délai de verrouillage en minutes"))
         self.lock_spin.setToolTip(self.tr("Au plus 2 heures (120 minutes)."))
-        self.card_lock = QCheckBox(self.tr("Verrouiller quand la carte CPS est retirée"), page)
-        self.card_lock.setObjectName("lockOnCardRemoval")
-        self.card_lock.setChecked(settings.lock_on_card_removal)
         self.language = QComboBox(page)
         self.language.setObjectName("language")
         self.language.addItem("Français", "fr")
@@ -175,12 +194,213 @@ class SettingsDialog(QDialog):
                                         self.tr("Dossier des documents classés"))
         form = QFormLayout(page)
         form.addRow(self.tr("Verrouillage après inactivité :"), self.lock_spin)
-        form.addRow("", self.card_lock)
         form.addRow(self.tr("Langue :"), self.language)
         form.addRow("", self.language_note)
         form.addRow(self.tr("Dossier patient (export) :"),
                     self._with_browse(self.export_folder, folder=True))
+        form.addRow(self._card_group(settings, page))
         return page
+
+    # --- the CPS card ---------------------------------------------------------------------------
+
+    def _card_group(self, settings: AppSettings, page: QWidget) -> QGroupBox:
+        group = QGroupBox(self.tr("Carte CPS"), page)
+        group.setObjectName("cardGroup")
+        self.card_module = self._line(settings.pkcs11_module, "cardModule",
+                                      self.tr("Module PKCS#11 de la carte CPS"))
+        self.card_module.setPlaceholderText(self.tr("Aucun lecteur configuré"))
+        self.card_module.setToolTip(self.tr(
+            "Chemin absolu du module PKCS#11 du logiciel de la carte CPS (cryptolib), par "
+            "exemple /usr/lib/libcps3_pkcs11_lin.so. Vide : la carte n'est pas surveillée."))
+        browse_box = QWidget(group)
+        row = QHBoxLayout(browse_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.card_module, 1)
+        browse = QPushButton(self.tr("Parcourir…"), browse_box)
+        browse.setObjectName("cardModuleBrowse")
+        browse.clicked.connect(self._browse_card_module)
+        row.addWidget(browse)
+
+        self.card_suggestion = QWidget(group)
+        self.card_suggestion.setObjectName("cardSuggestion")
+        suggestion_row = QHBoxLayout(self.card_suggestion)
+        suggestion_row.setContentsMargins(0, 0, 0, 0)
+        self.card_suggestion_label = QLabel(self.card_suggestion)
+        self.card_suggestion_label.setWordWrap(True)
+        self.card_suggestion_button = QPushButton(self.tr("Utiliser ce module"),
+                                                  self.card_suggestion)
+        self.card_suggestion_button.setObjectName("cardSuggestionUse")
+        self.card_suggestion_button.clicked.connect(self._use_suggestion)
+        suggestion_row.addWidget(self.card_suggestion_label, 1)
+        suggestion_row.addWidget(self.card_suggestion_button)
+        self.card_suggestion.hide()
+        self._suggested_module = ""
+        # A path typed or chosen replaces the offer.
+        self.card_module.textChanged.connect(
+            lambda text: self.card_suggestion.setVisible(
+                bool(self._suggested_module) and not text.strip()))
+
+        self.card_label = self._line(settings.pkcs11_token_label, "cardTokenLabel",
+                                     self.tr("Libellé de la carte"))
+        self.card_label.setPlaceholderText(self.tr("Facultatif : toute carte CPS"))
+        self.card_label.setMaxLength(32)
+        self.card_slot = self._line("" if settings.pkcs11_slot is None
+                                    else str(settings.pkcs11_slot), "cardSlot",
+                                    self.tr("Emplacement du lecteur"))
+        self.card_slot.setPlaceholderText(self.tr("Facultatif : tous les lecteurs"))
+
+        self.card_test_button = QPushButton(self.tr("&Tester"), group)
+        self.card_test_button.setObjectName("cardTest")
+        self.card_test_button.setToolTip(self.tr(
+            "Charger le module à part et lister les cartes qu'il voit"))
+        self.card_test_button.clicked.connect(self.test_card_module)
+        self.card_test_result = QLabel(group)
+        self.card_test_result.setObjectName("cardTestResult")
+        self.card_test_result.setWordWrap(True)
+        self.card_test_result.setAccessibleName(self.tr("Résultat du test de la carte"))
+        self.card_test_result.hide()
+        self.card_test_ok = False  # the last "Tester" found a card matching the settings
+
+        self.card_lock = QCheckBox(self.tr("Verrouiller quand la carte CPS est retirée"), group)
+        self.card_lock.setObjectName("lockOnCardRemoval")
+        self.card_lock.setChecked(settings.lock_on_card_removal)
+        self.card_lock.setToolTip(self.tr(
+            "Quand la session a été ouverte avec la carte (Pro Santé Connect, carte CPS)."))
+
+        form = QFormLayout(group)
+        form.addRow(self.tr("Module PKCS#11 :"), browse_box)
+        form.addRow("", self.card_suggestion)
+        form.addRow(self.tr("Libellé de la carte :"), self.card_label)
+        form.addRow(self.tr("Emplacement (slot) :"), self.card_slot)
+        form.addRow(self.card_test_button, self.card_test_result)
+        form.addRow("", self.card_lock)
+        return group
+
+    def _runner(self) -> Any:
+        if self._probe_runner is None:
+            from ui.dialogs import BackgroundRunner
+
+            self._probe_executor = ThreadPoolExecutor(max_workers=1,
+                                                      thread_name_prefix="card-probe")
+            self._probe_runner = BackgroundRunner(self._probe_executor, self)
+        return self._probe_runner
+
+    def _look_for_card_module(self) -> None:
+        suggest = self._suggest_card_module
+        if suggest is None:
+            from app.protocols.pkcs11.probe import suggest_module_path
+
+            suggest = suggest_module_path
+        self._runner().run(suggest, self._suggested, lambda _exc: None)
+
+    def _suggested(self, path: str | None) -> None:
+        if not path or self.card_module.text().strip():
+            return
+        self._suggested_module = path
+        self.card_module.setPlaceholderText(path)
+        self.card_suggestion_label.setText(
+            self.tr("Module de la carte CPS trouvé : {path}").format(path=path))
+        self.card_suggestion.show()
+
+    def _use_suggestion(self) -> None:
+        if self._suggested_module:
+            self.card_module.setText(self._suggested_module)
+        self.card_suggestion.hide()
+
+    def _browse_card_module(self) -> QFileDialog:
+        current = self.card_module.text().strip() or self._suggested_module
+        start = os.path.dirname(current) if current else "/usr/lib"
+        chooser = QFileDialog(self, self.tr("Choisir le module PKCS#11 de la carte CPS"), start)
+        chooser.setObjectName("cardModuleChooser")
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setNameFilters([self.tr("Modules PKCS#11 (*.so *.so.* *.dylib *.dll)"),
+                                self.tr("Tous les fichiers (*)")])
+        chooser.fileSelected.connect(self.card_module.setText)
+        chooser.open()  # not exec(): the asyncio loop keeps running
+        self.card_chooser = chooser
+        return chooser
+
+    def _card_settings(self) -> AppSettings:
+        return AppSettings(pkcs11_module=self.card_module.text(),
+                           pkcs11_token_label=self.card_label.text(),
+                           pkcs11_slot=self.card_slot.text())
+
+    def test_card_module(self) -> None:
+        """"Tester": try the module off the UI thread, then show the cards found or why not."""
+        try:
+            settings = self._card_settings()
+        except InvalidInputError as exc:
+            self._show_card_result(False, exc.text(self._lang()))
+            return
+        module = settings.pkcs11_module
+        if module is None:
+            self._show_card_result(False, self.tr(
+                "Indiquez le chemin du module PKCS#11 de la carte CPS."))
+            return
+        probe = self._card_probe
+        if probe is None:
+            from app.protocols.pkcs11.probe import probe_module
+
+            probe = probe_module
+        self.card_test_button.setEnabled(False)
+        self.card_test_result.setStyleSheet("")
+        self.card_test_result.setText(self.tr("Test du module en cours…"))
+        self.card_test_result.show()
+        self._runner().run(lambda: probe(module),
+                           lambda report: self._card_tested(report, settings),
+                           self._card_test_failed)
+
+    def _card_tested(self, report: Any, settings: AppSettings) -> None:
+        self.card_test_button.setEnabled(True)
+        library = report.library or os.path.basename(report.module)
+        cards = report.matching(settings.pkcs11_token_label, settings.pkcs11_slot)
+        if cards:
+            lines = [self.tr("Module chargé ({library}).").format(library=library)]
+            for card in cards:
+                lines.append(self.tr("Carte trouvée : {label} — {holder} (emplacement {slot})")
+                             .format(label=card.label or "?",
+                                     holder=card.holder_name or card.national_id,
+                                     slot=f"{card.slot_id:#x}"))
+            self._show_card_result(True, "\n".join(lines))
+            return
+        seen = [t for t in report.tokens if t.initialized]
+        if seen:
+            labels = ", ".join(f"{t.label or '?'} ({t.slot_id:#x})" for t in seen)
+            text = self.tr("Module chargé ({library}), mais aucune carte CPS ne correspond aux "
+                           "réglages. Jetons vus : {labels}.").format(library=library,
+                                                                     labels=labels)
+        else:
+            text = self.tr("Module chargé ({library}), mais aucune carte n'est dans le "
+                           "lecteur.").format(library=library)
+        self._show_card_result(True, text, warn=True)
+
+    def _card_test_failed(self, exc: BaseException) -> None:
+        from ui.dialogs import error_text
+
+        self.card_test_button.setEnabled(True)
+        self._show_card_result(False, error_text(exc, self.tr(
+            "Le test du module a échoué (détails dans le journal).")))
+
+    def _show_card_result(self, ok: bool, text: str, *, warn: bool = False) -> None:
+        colour = "#a4000f" if not ok else ("#8a4b00" if warn else "#2e7040")
+        self.card_test_result.setStyleSheet(f"color: {colour};")
+        self.card_test_result.setText(text)
+        self.card_test_result.show()
+        self.card_test_ok = ok and not warn
+        self.card_tested.emit(ok)
+
+    @staticmethod
+    def _lang() -> str:
+        from ui.dialogs import ui_language
+
+        return ui_language()
+
+    def done(self, result: int) -> None:
+        if self._probe_runner is not None:
+            self._probe_runner.close()
+        if self._probe_executor is not None:
+            self._probe_executor.shutdown(wait=False, cancel_futures=True)
+        super().done(result)
 
     def _whitelist_tab(self, settings: AppSettings) -> QWidget:
         page = QWidget(self)
@@ -259,6 +479,9 @@ class SettingsDialog(QDialog):
             ldap_uri=self.ldap_uri.text(),
             ldap_base_dn=self.ldap_base.text(),
             fhir_base_url=self.fhir_url.text(),
+            pkcs11_module=self.card_module.text(),
+            pkcs11_token_label=self.card_label.text(),
+            pkcs11_slot=self.card_slot.text(),
         )
         key_text = self.api_key.text().strip()
         api_key: str | None = key_text or None

@@ -10,9 +10,15 @@
   to assistive technologies. Keyboard shortcuts of the hidden actions are swallowed while locked.
 - Unlocking needs re-authentication: the account's password, a new Pro Santé Connect login (the
   window opens the login dialog on ``psc_relogin_requested`` and calls ``unlock()`` on success),
-  and the CPS card back in the reader when the session is tied to it.
-- Card removal locks when the setting says so (``CardRemoved``); so does a ``SessionLocked``
-  event from the auth service.
+  and the CPS card back in the reader when the session is tied to it. Putting the card back
+  never unlocks by itself: it only re-enables the ways to re-authenticate.
+- A session is tied to the card when the unlock policy says so (``card_required``) or when a Pro
+  Santé Connect login was approved on the card: a ``WaitingForApproval`` with channel ``CARD``
+  followed by its ``Approved`` (the events the login flows publish). It stops being tied when
+  that session ends (``SessionEnded``) or the same person logs in again another way.
+- Removing the card (``CardRemoved``, from the card watch) locks while a session tied to it is
+  open, when the setting says so; without such a session it only updates the card's state. A
+  ``SessionLocked`` event from the auth service locks too.
 """
 
 from __future__ import annotations
@@ -28,7 +34,18 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QToolBar, 
 
 from app.domain.settings import DEFAULT_LOCK_MINUTES, clamp_lock_minutes
 from app.events import Event
-from app.services.auth_events import CardInserted, CardRemoved, SessionLocked
+from app.services.auth_events import (
+    Approved,
+    CardInserted,
+    CardRemoved,
+    Expired,
+    LoginCancelled,
+    LoginFailed,
+    Refused,
+    SessionEnded,
+    SessionLocked,
+    WaitingForApproval,
+)
 from ui.widgets.lock_screen import LockScreen
 
 _INPUT_EVENTS = frozenset({
@@ -38,6 +55,7 @@ _INPUT_EVENTS = frozenset({
     QEvent.Type.TabletPress, QEvent.Type.InputMethod,
 })
 DEFAULT_CHECK_MS = 5000
+CARD_CHANNEL = "CARD"  # app.domain.session.CibaChannel.CARD.value
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,9 @@ class LockController(QObject):
         self.lock_on_card_removal = lock_on_card_removal
         self.policy = policy or UnlockPolicy()
         self.card_present = False
+        # Subjects of the PSC sessions approved on the card, and a card login under way.
+        self._card_subjects: set[str] = set()
+        self._card_login_pending = False
         self._last_input = clock()
         self._locked = False
         self._hidden: list[QWidget] = []
@@ -127,6 +148,15 @@ class LockController(QObject):
     def locked(self) -> bool:
         return self._locked
 
+    @property
+    def card_session(self) -> bool:
+        """A session tied to the CPS card is open: removing the card locks, unlocking needs it."""
+        return self.policy.card_required or bool(self._card_subjects)
+
+    def approved_on_card(self, subject: str) -> bool:
+        """The PSC session of ``subject`` was approved on the CPS card (it ends with the card)."""
+        return self.policy.card_required or subject in self._card_subjects
+
     def idle_seconds(self) -> float:
         return max(0.0, self._clock() - self._last_input)
 
@@ -164,7 +194,7 @@ class LockController(QObject):
         policy = self.policy
         self.screen.configure(reason=reason, user=policy.user,
                               password=policy.verify_password is not None, psc=policy.psc,
-                              card_needed=policy.card_required, card_present=self.card_present)
+                              card_needed=self.card_session, card_present=self.card_present)
         self._cover()
         self.screen.show()
         self.screen.raise_()
@@ -176,7 +206,7 @@ class LockController(QObject):
         """Called once the person re-authenticated (password checked here, PSC by the window)."""
         if not self._locked:
             return
-        if self.policy.card_required and not self.card_present:
+        if self.card_session and not self.card_present:
             self.screen.show_error(self.tr("Insérez votre carte CPS pour déverrouiller."))
             return
         self._locked = False
@@ -230,16 +260,29 @@ class LockController(QObject):
         """Slot for ``EventBridge.event_published``."""
         if isinstance(event, CardRemoved):
             self.card_present = False
-            if self.lock_on_card_removal:
+            if self.lock_on_card_removal and self.card_session and not self._locked:
                 self.lock(self.tr("La carte CPS a été retirée."))
             else:
-                self.screen.set_card_present(card_needed=self.policy.card_required,
-                                             present=False)
+                self.screen.set_card_present(card_needed=self.card_session, present=False)
         elif isinstance(event, CardInserted):
+            # Never unlocks by itself: the person re-authenticates (password, PSC).
             self.card_present = True
-            self.screen.set_card_present(card_needed=self.policy.card_required, present=True)
+            self.screen.set_card_present(card_needed=self.card_session, present=True)
         elif isinstance(event, SessionLocked):
             self.lock(event.reason)
+        elif isinstance(event, WaitingForApproval):
+            if event.channel == CARD_CHANNEL:
+                self._card_login_pending = True
+        elif isinstance(event, Approved):
+            if self._card_login_pending:
+                self._card_subjects.add(event.subject)
+            else:  # the same person logged in again another way (e-CPS, browser)
+                self._card_subjects.discard(event.subject)
+            self._card_login_pending = False
+        elif isinstance(event, Refused | Expired | LoginFailed | LoginCancelled):
+            self._card_login_pending = False
+        elif isinstance(event, SessionEnded):
+            self._card_subjects.discard(event.subject)
 
     def close(self) -> None:
         self.timer.stop()

@@ -4,19 +4,29 @@
 client certificate (then SASL EXTERNAL), or whose login is SASL XOAUTH2 with a Pro Santé Connect
 token (``app.protocols.sasl``: on a 401 challenge, one refresh and one retry). Everything after
 the login (capabilities, ENABLE, the sync commands) is the base class's own code.
+
+It also checks the server certificate against the kept CRLs (ECO.1.1.6–7): ``crl_files`` is
+called when the TLS context is built, on the connection's thread (it may refresh a CRL that is
+due, and refuses when revocation cannot be checked); a certificate refused during the handshake
+is worded by ``app.protocols.tls.describe_tls_error`` (revoked, CRL expired or missing...).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from app.domain.account import Endpoint
+from app.errors import UserFacingError
 from app.protocols import sasl
 from app.protocols.imap.connection import ImapConnection
-from app.protocols.tls import CertificateLoader, client_context
+from app.protocols.tls import CertificateLoader, client_context, describe_tls_error
+
+CrlFiles = Callable[[], Sequence[str | Path]]
 
 
 class AuthenticatedImapConnection(ImapConnection):
@@ -31,6 +41,7 @@ class AuthenticatedImapConnection(ImapConnection):
         timeout: float = 30.0,
         name: str = "imap",
         executor: ThreadPoolExecutor | None = None,
+        crl_files: CrlFiles | None = None,
     ) -> None:
         super().__init__(
             endpoint=endpoint, ca_file=ca_file, timeout=timeout, name=name, executor=executor
@@ -40,10 +51,24 @@ class AuthenticatedImapConnection(ImapConnection):
         self._client_certificate = client_certificate
         self._token_source = token_source
         self._token_loop = token_loop
+        self._crl_files = crl_files
 
     def _ssl_context(self) -> ssl.SSLContext:
-        # Same policy as the base class (app.protocols.tls), plus the client certificate.
-        return client_context(self._ca_file, client_cert=self._client_certificate)
+        # Same policy as the base class (app.protocols.tls), plus the client certificate and
+        # the kept CRLs.
+        crls = self._crl_files() if self._crl_files is not None else ()
+        return client_context(self._ca_file, client_cert=self._client_certificate,
+                              crl_files=crls)
+
+    def connect(self) -> None:
+        try:
+            super().connect()
+        except UserFacingError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                # "Révoqué", "CRL expirée"...: the policy's own sentence, not OpenSSL's.
+                raise describe_tls_error(cause, str(self.endpoint)) from cause
+            raise
 
     def login(self, login: str, password: str) -> None:
         """LOGIN for password accounts; otherwise the SASL exchange stands in for LOGIN and the

@@ -5,8 +5,15 @@ workstations, SoftHSM2 in tests. Reading the authentication certificate needs no
 are public objects); the card is then used through Pro Santé Connect's CIBA ``channel=CARD``.
 Python's ``ssl`` cannot use a key held by PKCS#11, so the card is not used for TLS here.
 
-One PKCS#11 library per process (python-pkcs11 keeps it loaded): ``CardReader`` instances share it.
-SoftHSM reads ``SOFTHSM2_CONF`` when the library initialises, so that variable must be set before.
+One PKCS#11 library per process (python-pkcs11 keeps it loaded): ``CardReader`` instances share it,
+and one lock per library serialises their looks (a reader re-initialising the library while another
+reads would make that read fail, i.e. see the card "removed"). SoftHSM reads ``SOFTHSM2_CONF`` when
+the library initialises, so that variable must be set before.
+
+Loading a module runs its code in this process, and the loader blocks forever on a named pipe: the
+path is checked first (``check_module_file``: absolute, a regular readable file that starts like a
+shared library). A file that passes and still misbehaves (a crash in its initialisation) is what
+``app.protocols.pkcs11.probe`` catches, by trying it in a child process first.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +38,11 @@ _log = logging.getLogger(__name__)
 
 _LIBS: dict[str, Any] = {}
 _LIBS_LOCK = threading.Lock()
+# One lock per module path: every look through a library (and its re-initialisation) holds it.
+_LIB_USE_LOCKS: dict[str, threading.Lock] = {}
+# How shared libraries start: ELF (Linux), Mach-O (macOS, thin and fat), PE (Windows).
+_LIBRARY_MAGIC = (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf",
+                  b"\xfe\xed\xfa\xce", b"\xca\xfe\xba\xbe", b"MZ")
 
 
 class CardError(UserFacingError):
@@ -53,6 +67,72 @@ class CardState:
 ABSENT = CardState(holder=None)
 
 
+def _unloadable(module: str, why: str, why_en: str) -> CardError:
+    return CardError(
+        f"Le module de carte « {module} » ne peut pas être chargé : {why}.",
+        message_en=f"The card module '{module}' cannot be loaded: {why_en}.",
+        hint="Vérifiez le chemin du module PKCS#11 dans les paramètres (Carte CPS) et "
+        "l'installation du logiciel de la carte CPS (cryptolib).",
+        hint_en="Check the PKCS#11 module path in the settings (CPS card) and the installation "
+        "of the CPS card software (cryptolib).",
+    )
+
+
+def check_module_file(module: str) -> str:
+    """``module`` when it can be handed to the loader: an absolute path to a regular, readable
+    file that starts like a shared library. CardError (French, with the reason) otherwise.
+
+    Not a guarantee that it is a PKCS#11 module (the loader and ``C_GetFunctionList`` decide),
+    but it keeps the loader away from what would hang or mislead it: a named pipe (``dlopen``
+    waits for a writer forever), a device, a directory, a bare name (searched in the library
+    path), a text file.
+    """
+    if not module or any(ord(c) < 32 for c in module):
+        raise _unloadable(module, "le chemin est vide ou contient des caractères de contrôle",
+                          "the path is empty or holds control characters")
+    if not os.path.isabs(module):
+        raise _unloadable(module, "indiquez un chemin absolu", "give an absolute path")
+    try:
+        info = os.stat(module)
+    except FileNotFoundError:
+        raise _unloadable(module, "le fichier n'existe pas", "the file does not exist") from None
+    except PermissionError:
+        raise _unloadable(module, "accès refusé", "access denied") from None
+    except OSError as exc:
+        raise _unloadable(module, f"fichier inaccessible ({exc.strerror or 'erreur'})",
+                          f"file not accessible ({exc.strerror or 'error'})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _unloadable(module, "ce n'est pas un fichier (dossier, tube ou périphérique)",
+                          "it is not a file (directory, pipe or device)")
+    try:
+        fd = os.open(module, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0))
+        try:
+            head = os.read(fd, 4)
+        finally:
+            os.close(fd)
+    except PermissionError:
+        raise _unloadable(module, "lecture refusée", "reading is not allowed") from None
+    except OSError as exc:
+        raise _unloadable(module, f"fichier illisible ({exc.strerror or 'erreur'})",
+                          f"unreadable file ({exc.strerror or 'error'})") from None
+    if not any(head.startswith(magic) for magic in _LIBRARY_MAGIC):
+        raise _unloadable(module, "ce fichier n'est pas une bibliothèque partagée",
+                          "this file is not a shared library")
+    return module
+
+
+def is_loaded(module: str) -> bool:
+    """This process already loaded ``module`` (so trying it in a child first gains nothing)."""
+    with _LIBS_LOCK:
+        return module in _LIBS
+
+
+def _use_lock(module: str) -> threading.Lock:
+    with _LIBS_LOCK:
+        return _LIB_USE_LOCKS.setdefault(module, threading.Lock())
+
+
 def _load_library(module: str) -> Any:
     try:
         import pkcs11
@@ -62,17 +142,28 @@ def _load_library(module: str) -> Any:
     with _LIBS_LOCK:
         lib = _LIBS.get(module)
         if lib is None:
+            check_module_file(module)
             try:
                 lib = pkcs11.lib(module)
             except Exception as exc:
-                raise CardError(
-                    f"Le module de carte « {module} » ne peut pas être chargé.",
-                    message_en=f"The card module '{module}' cannot be loaded.",
-                    hint="Vérifiez l'installation du logiciel de la carte CPS (cryptolib).",
-                    hint_en="Check the installation of the CPS card software (cryptolib).",
-                ) from exc
+                # python-pkcs11 says why (missing C_GetFunctionList, wrong architecture...);
+                # logged by kind only, the text names local paths.
+                _log.info("PKCS#11 module refused by the loader: %s", type(exc).__name__)
+                raise _unloadable(module, "ce n'est pas un module PKCS#11 utilisable",
+                                  "it is not a usable PKCS#11 module") from exc
             _LIBS[module] = lib
         return lib
+
+
+@contextlib.contextmanager
+def library_session(module: str, *, rescan: bool = False) -> Iterator[Any]:
+    """The loaded library of ``module`` under its lock (re-initialised first with ``rescan``)."""
+    with _use_lock(module):
+        lib = _load_library(module)
+        if rescan:
+            with contextlib.suppress(Exception):
+                lib.reinitialize()
+        yield lib
 
 
 def holder_from_certificate(der: bytes) -> CardHolder:
@@ -95,26 +186,23 @@ class CardReader:
     """Reads the cards present through one PKCS#11 module (blocking: run it off the GUI thread).
 
     ``rescan`` re-initialises the library before each look: middlewares that only see slot
-    changes at initialisation (SoftHSM) then notice insertion and removal too.
+    changes at initialisation (SoftHSM) then notice insertion and removal too. ``token_label``
+    and ``slot`` (a slot id) narrow the look to one card or one reader.
     """
 
     def __init__(self, module: str, *, token_label: str | None = None,
-                 rescan: bool = False) -> None:
+                 slot: int | None = None, rescan: bool = False) -> None:
         if not module:
             raise InvalidInputError("Aucun module PKCS#11 n'est configuré pour la carte CPS.",
                                     message_en="No PKCS#11 module is configured for the CPS card.")
         self.module = module
         self.token_label = token_label
+        self.slot = slot
         self.rescan = rescan
-        self._lock = threading.Lock()
 
     def read(self) -> CardState:
         """The card currently present (the first with an authentication certificate), or ABSENT."""
-        with self._lock:
-            lib = _load_library(self.module)
-            if self.rescan:
-                with contextlib.suppress(Exception):
-                    lib.reinitialize()
+        with library_session(self.module, rescan=self.rescan) as lib:
             try:
                 return self._read(lib)
             except EstafetteError:
@@ -129,6 +217,8 @@ class CardReader:
         from pkcs11 import Attribute, ObjectClass
 
         for slot in lib.get_slots(token_present=True):
+            if self.slot is not None and slot.slot_id != self.slot:
+                continue
             try:
                 token = slot.get_token()
             except pkcs11.PKCS11Error:

@@ -30,7 +30,7 @@ from app.errors import (
     UserFacingError,
 )
 from app.protocols.sasl import TokenSource, smtp_xoauth2_login
-from app.protocols.tls import CertificateLoader, client_context
+from app.protocols.tls import CertificateLoader, client_context, describe_tls_error
 
 _QUEUE_ID = re.compile(r"queued as ([0-9A-Za-z]+)", re.IGNORECASE)
 
@@ -168,7 +168,17 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
-def _tls_error() -> SmtpError:
+def _tls_error(exc: BaseException | None = None, server: str = "") -> SmtpError:
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            # Revoked, expired, CRL expired or missing...: the TLS policy's own sentence.
+            described = describe_tls_error(seen, server)
+            return SmtpError(described.message, message_en=described.message_en,
+                             transient=False)
+        seen = seen.__cause__ or seen.__context__
     return SmtpError(
         "La connexion sécurisée au serveur d'envoi a échoué : certificat non reconnu par les "
         "autorités de confiance du compte, ou TLS inférieur à 1.2.",
@@ -252,7 +262,7 @@ class SmtpSubmitter:
                 OSError,
             ) as exc:
                 if _is_tls_failure(exc):
-                    raise _tls_error() from exc
+                    raise _tls_error(exc, f"{account.host}:{account.port}") from exc
                 raise SmtpUnreachableError(type(exc).__name__) from exc
             except aiosmtplib.SMTPResponseException as exc:
                 raise _response_error(exc.code, exc.message, "la commande") from exc
