@@ -32,6 +32,7 @@ def lcm_schema(corpus: Path) -> etree.XMLSchema:
 
 
 def test_every_ans_example_has_patient_and_type(corpus: Path) -> None:
+    """ECO.2.1.x: every ANS CDA R2 example (levels 1 and 3) gives its patient's INS and type."""
     wrapped = 0
     levels = set()
     for path in _documents(corpus):
@@ -54,6 +55,8 @@ def test_level_one_examples_carry_a_pdf(corpus: Path) -> None:
 
 
 def test_every_example_packs_and_reads_back(corpus: Path, lcm_schema: etree.XMLSchema) -> None:
+    """ECO.2.1.x: each example packed in an IHE_XDM.ZIP (schema-valid metadata) reads back with
+    its patientId, type, hash and size."""
     for path in _documents(corpus):
         header = read_cda_header(path.read_bytes())
         package = pack_xdm([XdmInputDocument(path.read_bytes())], submission_time=WHEN)
@@ -77,6 +80,7 @@ def test_every_example_packs_and_reads_back(corpus: Path, lcm_schema: etree.XMLS
 def test_one_package_with_all_documents_of_one_patient(
     corpus: Path, lcm_schema: etree.XMLSchema
 ) -> None:
+    """ECO.2.1.x: ten CDA documents of one patient, each with its PDF, in one IHE_XDM.ZIP."""
     paths = [
         p
         for p in _documents(corpus)

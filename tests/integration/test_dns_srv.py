@@ -115,6 +115,7 @@ def test_srv_records_found_and_sorted(dns_server: int) -> None:
 
 
 def test_partial_records_list_what_is_missing(dns_server: int) -> None:
+    """ECO.1.1.9: with only some SRV records, the found ones are used and the others listed."""
     config = lookup("labo.example.mssante.fr",
                     ResolverConfig(nameservers=("127.0.0.1",), port=dns_server))
     assert config.best_imap() == Endpoint("mail.labo.example", 143, TlsMode.STARTTLS)
@@ -123,7 +124,8 @@ def test_partial_records_list_what_is_missing(dns_server: int) -> None:
 
 
 def test_no_record_means_manual_setup(dns_server: int) -> None:
-    """A domain without any SRV record: not an error, nothing found (the wizard goes manual)."""
+    """ECO.1.1.9: a domain without any SRV record is not an error, nothing is found (the
+    wizard goes manual)."""
     config = lookup("nobody@absent.example.mssante.fr",
                     ResolverConfig(nameservers=("127.0.0.1",), port=dns_server))
     assert not config.found

@@ -448,7 +448,8 @@ def test_xoauth2_on_imap_and_smtp_with_a_ciba_session(sandbox: dict[str, Any],
 def test_refused_token_is_dropped_refreshed_and_retried_once(sandbox: dict[str, Any],
                                                             oidc: dict[str, Any],
                                                             control: Control) -> None:
-    """The 334 {"status":"401"} challenge: drop the token, refresh once, retry once (MSSANTE §3)."""
+    """ECO.1.2.1: on the 334 {"status":"401"} challenge, drop the token, refresh once, retry once
+    (MSSANTE §3)."""
     recorder = Recorder()
 
     async def scenario() -> None:

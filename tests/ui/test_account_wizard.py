@@ -45,6 +45,7 @@ def make_wizard(qtbot: QtBot, profile: Profile, executor: ThreadPoolExecutor,
 
 def test_srv_autoconfig_then_psc_account(qtbot: QtBot, profile: Profile,
                                          executor: ThreadPoolExecutor, dns_server: int) -> None:
+    """ECO.1.1.9: the servers found by DNS SRV fill the wizard and end up in the account."""
     wizard = make_wizard(qtbot, profile, executor, dns_server)
     qtbot.keyClicks(wizard.address_edit, f"dr.martin@{DOMAIN}")
     assert wizard.auth is AuthMethod.PSC  # the default for PER boxes
@@ -74,6 +75,7 @@ def test_srv_autoconfig_then_psc_account(qtbot: QtBot, profile: Profile,
 
 def test_no_record_falls_back_to_manual_password_account(
         qtbot: QtBot, profile: Profile, executor: ThreadPoolExecutor, dns_server: int) -> None:
+    """ECO.1.1.9: no SRV record for the domain: the wizard falls back to manual host/port."""
     wizard = make_wizard(qtbot, profile, executor, dns_server)
     qtbot.keyClicks(wizard.address_edit, "accueil@absent.example.mssante.fr")
     wizard.kind_box.setCurrentIndex(wizard.kind_box.findData("ORG"))
@@ -98,6 +100,7 @@ def test_no_record_falls_back_to_manual_password_account(
 
 def test_dns_down_says_why_and_goes_manual(qtbot: QtBot, profile: Profile,
                                            executor: ThreadPoolExecutor) -> None:
+    """ECO.1.1.9: a DNS server that does not answer leads to manual set-up, saying why."""
     wizard = make_wizard(qtbot, profile, executor, _free_udp_tcp_port(), timeout=1.0)
     qtbot.keyClicks(wizard.address_edit, f"dr.martin@{DOMAIN}")
     wizard.next_button.click()

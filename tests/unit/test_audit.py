@@ -101,6 +101,7 @@ def test_a_subject_cannot_be_logged() -> None:
     ],
 )
 def test_protocol_requests_in_the_allow_list_pass(request_text: str) -> None:
+    """ECO.4.1.1: the requests actually sent (IMAP, SMTP, local) are traced as sent."""
     assert check_request(request_text) == " ".join(request_text.split())
 
 
@@ -118,12 +119,14 @@ def test_protocol_requests_in_the_allow_list_pass(request_text: str) -> None:
     ],
 )
 def test_requests_outside_the_allow_list_are_refused(request_text: str) -> None:
+    """ECO.4.1.2: credentials, addresses and free text never reach the trail."""
     with pytest.raises(AuditContentError):
         check_request(request_text)
 
 
 @pytest.mark.parametrize("status", ["OK", "NO [TRYCREATE]", "BAD", "250", "550 5.1.1", "NONE"])
 def test_bare_statuses_pass(status: str) -> None:
+    """ECO.4.1.1: the server's answer is traced as its bare status."""
     assert check_response(status) == status
 
 
@@ -138,6 +141,8 @@ def test_send_keeps_recipient_count_and_domains_only() -> None:
 
 
 def test_entry_rules() -> None:
+    """ECO.4.1.1: an entry has a mailbox, an author id, a workstation time with its offset, and
+    a failure has its reason."""
     with pytest.raises(AuditContentError):
         _entry(occurred_at=datetime(2026, 1, 1))  # naive: offset unknown
     with pytest.raises(AuditContentError):
@@ -152,6 +157,7 @@ def test_entry_rules() -> None:
 
 
 def test_retention_cutoff_is_six_calendar_months() -> None:
+    """ECO.4.1.2: traces are kept six calendar months."""
     assert retention_cutoff(datetime(2026, 8, 31, 12, tzinfo=UTC)) == datetime(
         2026, 2, 28, 12, tzinfo=UTC
     )
@@ -159,6 +165,8 @@ def test_retention_cutoff_is_six_calendar_months() -> None:
 
 
 def test_failure_reasons_come_from_a_closed_list() -> None:
+    """ECO.4.1.1: a failure is traced with its reason; ECO.4.1.2: from a closed list, never an
+    exception's text."""
     assert failure_from_exception(AuthenticationError()) is AuditFailure.AUTHENTICATION
     assert failure_from_exception(ServerUnreachableError()) is AuditFailure.NETWORK
     assert failure_from_exception(ConnectionResetError()) is AuditFailure.NETWORK
@@ -192,6 +200,7 @@ def test_record_and_read_back(profile: Profile) -> None:
 
 
 def test_the_trail_is_append_only(profile: Profile) -> None:
+    """ECO.4.1.2: traces are kept: no update, and no delete before six months."""
     profile.audit.append(_entry())
     with pytest.raises(DatabaseError, match="append-only"):
         profile.database.write(lambda c: c.execute("UPDATE audit_event SET action = 'read'"))
@@ -201,7 +210,7 @@ def test_the_trail_is_append_only(profile: Profile) -> None:
 
 
 def test_retention_purge_on_open_and_on_demand(tmp_path: Path) -> None:
-    """ECO.4.1.1: traces are kept six months; older ones go at the next open."""
+    """ECO.4.1.2: traces are kept six months; older ones go at the next open."""
     now = datetime.now(UTC)
     with open_profile(tmp_path / "p", key_file=tmp_path / "k") as profile:
         profile.audit.append(_entry(occurred_at=now - timedelta(days=200)))

@@ -149,6 +149,7 @@ def test_lists_pending_requests_without_subject(world: Any) -> None:
 
 
 def test_send_queues_the_mdn(world: Any) -> None:
+    """ECO.3.1.6: answering the request queues one MDN to the requester, once only."""
     run, reopen, _ref = world
     request_id = json.loads(run("outbox", "mdn", "--json").out)[0]["id"]
     sent = run("outbox", "mdn", "--account", PER, "--send", str(request_id), "--json")

@@ -70,7 +70,7 @@ def test_only_a_qualified_ins_gives_a_patient_address() -> None:
 
 
 def test_patient_reply_attaches_by_references_then_by_address() -> None:
-    """ECO.2.2.6: the patient replies inside the conversation the professional opened."""
+    """Spec §5: the patient replies inside the conversation the professional opened."""
     service = _service()
     conversation = service.start(INS, ins_qualified=True, mailbox=DOCTOR)
     service.record_sent(conversation.conversation_id, "<first@ch>")

@@ -46,6 +46,7 @@ def _reply(message_id: str, refs: tuple[str, ...]) -> ParsedMessage:
 
 
 def test_a_sent_message_to_a_patient_opens_then_fin_closes() -> None:
+    """ECO.2.2.8: a sent ``X-MSS-MES: FIN`` closes the conversation the professional opened."""
     service, repository = _service()
     opened = service.on_sent(_sent("<a@ch>"), mailbox=DOCTOR)
     assert opened.result is IncomingResult.OPENED and opened.conversation is not None
@@ -60,8 +61,9 @@ def test_a_sent_message_to_a_patient_opens_then_fin_closes() -> None:
 
 
 def test_sync_order_newest_first_still_gives_one_closed_conversation() -> None:
-    """Bodies are fetched newest first and INBOX before Sent: the patient's reply, then the
-    closing message, then the first message."""
+    """ECO.2.2.8: ``X-MSS-MES: FIN`` closes the conversation whatever the sync order. Bodies are
+    fetched newest first and INBOX before Sent: the patient's reply, then the closing message,
+    then the first message."""
     service, repository = _service()
     assert service.on_incoming(_reply("<b@p>", ("<a@ch>",)), mailbox=DOCTOR).result \
         is IncomingResult.REFUSED
@@ -74,6 +76,7 @@ def test_sync_order_newest_first_still_gives_one_closed_conversation() -> None:
 
 
 def test_a_new_message_after_closing_opens_a_new_conversation() -> None:
+    """ECO.2.2.8: a conversation closed by FIN stays closed; the next message opens a new one."""
     service, repository = _service()
     service.on_sent(_sent("<a@ch>", fin=True), mailbox=DOCTOR)
     again = service.on_sent(_sent("<z@ch>"), mailbox=DOCTOR)

@@ -239,7 +239,7 @@ def test_not_a_cda_is_a_clear_error(service: DocumentFilingService, folder: Path
 def test_audit_row_names_no_file(service: DocumentFilingService, folder: Path,
                                  profile: Profile) -> None:
     """ECO.4.1.1: filing is traced (who, when, which message and attachment) — the file name,
-    which holds the patient's name, is not."""
+    which holds the patient's name, is not (ECO.4.1.2)."""
     filed = _file(service, folder, _cda())
     (entry,) = profile.audit.entries()
     assert entry.action is AuditAction.FILE_DOCUMENT
@@ -254,6 +254,7 @@ def test_audit_row_names_no_file(service: DocumentFilingService, folder: Path,
 
 def test_failure_is_audited(service: DocumentFilingService, tmp_path: Path,
                             profile: Profile) -> None:
+    """ECO.4.1.1: a failed filing is traced too, as a failure with its reason."""
     with pytest.raises(FilingError):
         _file(service, tmp_path / "absent", _cda())
     (entry,) = profile.audit.entries()
@@ -263,6 +264,7 @@ def test_failure_is_audited(service: DocumentFilingService, tmp_path: Path,
 
 
 def test_no_filed_copy_without_its_trace(folder: Path, profile: Profile) -> None:
+    """ECO.4.1.1: when the trace cannot be written, no copy is filed."""
     class BrokenAudit:
         def record(self, **kwargs: object) -> None:
             raise RuntimeError("database gone")
