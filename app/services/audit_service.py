@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -216,9 +216,19 @@ class AuditService:
         return removed
 
     def entries(
-        self, *, since: date | None = None, mailbox: str | None = None
+        self, *, since: date | None = None, mailbox: str | None = None,
+        mailboxes: Collection[str] | None = None,
     ) -> list[AuditEntry]:
-        return list(self._store.iter_entries(since=self._start_of(since), mailbox=mailbox))
+        """The trail, newest first; ``mailboxes`` keeps only those boxes (the ones a manager may
+        read), ``mailbox`` one of them."""
+        return list(self._iter(since, mailbox, mailboxes))
+
+    def _iter(self, since: date | None, mailbox: str | None,
+              mailboxes: Collection[str] | None) -> Iterator[AuditEntry]:
+        allowed = None if mailboxes is None else frozenset(mailboxes)
+        for entry in self._store.iter_entries(since=self._start_of(since), mailbox=mailbox):
+            if allowed is None or entry.mailbox in allowed:
+                yield entry
 
     def _start_of(self, day: date | None) -> datetime | None:
         if day is None:
@@ -233,13 +243,14 @@ class AuditService:
         since: date | None = None,
         mailbox: str | None = None,
         delimiter: str = ";",
+        mailboxes: Collection[str] | None = None,
     ) -> int:
         """Write the trail as CSV (French headers, ``;`` as French spreadsheets expect) to
         ``out``; returns the number of entries written."""
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow([csv_cell(h) for h in CSV_HEADERS])
         written = 0
-        for entry in self._store.iter_entries(since=self._start_of(since), mailbox=mailbox):
+        for entry in self._iter(since, mailbox, mailboxes):
             writer.writerow([csv_cell(v) for v in _csv_values(entry)])
             written += 1
         return written

@@ -230,6 +230,23 @@ class AccountStore:
     def password(self, account: Account) -> str | None:
         return self._secrets.get(password_secret_name(account))
 
+    def set_password(self, account: Account, password: str) -> None:
+        """Replace the stored password of ``account`` (the server refused the old one, or the
+        keyring lost it); only for a password account of this profile."""
+        if account.auth is not AuthMethod.PASSWORD:
+            raise InvalidInputError(
+                "Ce compte ne se connecte pas par mot de passe.",
+                message_en="This account does not log in with a password.",
+            )
+        if not password:
+            raise InvalidInputError(
+                "Un mot de passe est nécessaire pour ce compte.",
+                message_en="A password is needed for this account.",
+            )
+        if not self.exists(account.address, account.login):
+            raise _not_found(account.address)
+        self._secrets.set(password_secret_name(account), password)
+
     def remove(self, address: str, login: str | None = None) -> None:
         account = self.get(address, login)
         self._db.write(

@@ -381,6 +381,17 @@ class OutboxStore:
         return self._db.write(update)
 
 
+@dataclass(frozen=True)
+class DraftSummary:
+    """What a list of drafts shows: no recipients, no text (the subject is shown on screen only,
+    never logged)."""
+
+    id: int
+    account: str
+    updated_at: float
+    subject: str
+
+
 class DraftStore:
     """Drafts autosaved while the user writes; JSON payloads inside the encrypted store."""
 
@@ -420,6 +431,21 @@ class DraftStore:
     def items(self) -> list[tuple[int, str, float]]:
         rows = self._db.query("SELECT id, account_address, updated_at FROM draft ORDER BY id")
         return [(int(r[0]), str(r[1]), float(r[2])) for r in rows]
+
+    def summaries(self, *, limit: int = 50) -> list[DraftSummary]:
+        """The ``limit`` most recently saved drafts, newest first. The subject is read inside
+        SQLite, so a draft's attachments are not loaded; a damaged payload shows no subject."""
+        rows = self._db.query(
+            "SELECT id, account_address, updated_at, CASE WHEN json_valid(payload) THEN "
+            "json_extract(payload, '$.subject') END AS subject FROM draft "
+            "ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (max(1, int(limit)),),
+        )
+        return [
+            DraftSummary(id=int(r[0]), account=str(r[1]), updated_at=float(r[2]),
+                         subject="" if r[3] is None else str(r[3]))
+            for r in rows
+        ]
 
     def delete(self, draft_id: int) -> None:
         self._db.write(lambda conn: conn.execute("DELETE FROM draft WHERE id = ?", (draft_id,)))

@@ -432,102 +432,102 @@
         <translation>Audit log</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="183"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="186"/>
         <source>Boîte aux lettres</source>
         <translation>Mailbox</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="187"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="190"/>
         <source>Toutes les boîtes</source>
         <translation>All mailboxes</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="189"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="192"/>
         <source>Depuis le</source>
         <translation>Since</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="195"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="198"/>
         <source>Date de début</source>
         <translation>Start date</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="200"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="203"/>
         <source>Action</source>
         <translation>Action</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="201"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="204"/>
         <source>Toutes les actions</source>
         <translation>All actions</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="204"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="207"/>
         <source>&amp;Actualiser</source>
         <translation>&amp;Refresh</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="206"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="209"/>
         <source>&amp;Exporter en CSV…</source>
         <translation>&amp;Export as CSV…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="210"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="213"/>
         <source>Boîte :</source>
         <translation>Mailbox:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="214"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="217"/>
         <source>Action :</source>
         <translation>Action:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="221"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="224"/>
         <source>Entrées du journal d&apos;audit</source>
         <translation>Audit log entries</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="231"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="234"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="272"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="275"/>
         <source>Chargement…</source>
         <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="283"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="288"/>
         <source>Aucune entrée</source>
         <translation>No entries</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="284"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="289"/>
         <source>{count} entrée(s)</source>
         <translation>{count} entry(ies)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="287"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="292"/>
         <source>Le journal n&apos;a pas pu être lu.</source>
         <translation>The log could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="292"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="297"/>
         <source>Exporter le journal d&apos;audit</source>
         <translation>Export the audit log</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="294"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="299"/>
         <source>Fichiers CSV (*.csv)</source>
         <translation>CSV files (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="309"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="316"/>
         <source>{count} entrée(s) exportée(s).</source>
         <translation>{count} entry(ies) exported.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/audit_viewer.py" line="314"/>
+        <location filename="../../ui/dialogs/audit_viewer.py" line="321"/>
         <source>L&apos;export a échoué.</source>
         <translation>The export failed.</translation>
     </message>
@@ -535,24 +535,39 @@
 <context>
     <name>CardStatusIndicator</name>
     <message>
-        <location filename="../../ui/widgets/card_status.py" line="22"/>
+        <location filename="../../ui/widgets/card_status.py" line="35"/>
         <source>État de la carte CPS</source>
         <translation>CPS card status</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/card_status.py" line="45"/>
+        <location filename="../../ui/widgets/card_status.py" line="89"/>
         <source>Carte CPS présente — {holder}</source>
         <translation>CPS card inserted — {holder}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/card_status.py" line="48"/>
+        <location filename="../../ui/widgets/card_status.py" line="92"/>
         <source>Carte CPS absente</source>
         <translation>No CPS card</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/card_status.py" line="51"/>
+        <location filename="../../ui/widgets/card_status.py" line="100"/>
         <source>Lecteur de carte non configuré</source>
         <translation>Card reader not configured</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/card_status.py" line="77"/>
+        <source>Le lecteur de carte ne répond pas.</source>
+        <translation>The card reader does not answer.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/card_status.py" line="94"/>
+        <source>Recherche de la carte CPS…</source>
+        <translation>Looking for the CPS card…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/card_status.py" line="96"/>
+        <source>Lecteur de carte en erreur</source>
+        <translation>Card reader error</translation>
     </message>
 </context>
 <context>
@@ -1313,42 +1328,42 @@
 <context>
     <name>LockController</name>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="96"/>
+        <location filename="../../ui/services/lock_controller.py" line="117"/>
         <source>&amp;Verrouiller</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="99"/>
+        <location filename="../../ui/services/lock_controller.py" line="120"/>
         <source>Ctrl+Shift+L</source>
         <translation>Ctrl+Shift+L</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="101"/>
+        <location filename="../../ui/services/lock_controller.py" line="122"/>
         <source>Verrouillé à votre demande.</source>
         <translation>Locked at your request.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="102"/>
+        <location filename="../../ui/services/lock_controller.py" line="123"/>
         <source>Se &amp;déconnecter</source>
         <translation>Sign &amp;out</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="141"/>
+        <location filename="../../ui/services/lock_controller.py" line="167"/>
         <source>Verrouillé après {minutes} min d&apos;inactivité.</source>
         <translation>Locked after {minutes} min of inactivity.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="180"/>
+        <location filename="../../ui/services/lock_controller.py" line="206"/>
         <source>Insérez votre carte CPS pour déverrouiller.</source>
         <translation>Insert your CPS card to unlock.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="199"/>
+        <location filename="../../ui/services/lock_controller.py" line="225"/>
         <source>Mot de passe incorrect ({count} essai(s)).</source>
         <translation>Incorrect password ({count} attempt(s)).</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="234"/>
+        <location filename="../../ui/services/lock_controller.py" line="260"/>
         <source>La carte CPS a été retirée.</source>
         <translation>The CPS card was removed.</translation>
     </message>
@@ -1414,150 +1429,150 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="79"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="80"/>
         <source>Connexion Pro Santé Connect</source>
         <translation>Pro Santé Connect sign-in</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="115"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="117"/>
         <source>Connexion à {account} avec Pro Santé Connect.</source>
         <translation>Signing in to {account} with Pro Santé Connect.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="116"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="118"/>
         <source>Connexion avec Pro Santé Connect.</source>
         <translation>Signing in with Pro Santé Connect.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="118"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="120"/>
         <source>&amp;Carte CPS</source>
         <translation>&amp;CPS card</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="120"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="122"/>
         <source>Application &amp;e-CPS</source>
         <translation>&amp;e-CPS app</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="134"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="136"/>
         <source>RPPS (11 chiffres) ou ADELI (9 chiffres)</source>
         <translation>RPPS (11 digits) or ADELI (9 digits)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="135"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="137"/>
         <source>Identifiant national (RPPS ou ADELI)</source>
         <translation>National identifier (RPPS or ADELI)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="146"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="148"/>
         <source>Identifiant :</source>
         <translation>Login:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="148"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="150"/>
         <source>Se &amp;connecter</source>
         <translation>Sign &amp;in</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="152"/>
-        <location filename="../../ui/dialogs/login_dialog.py" line="197"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="154"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="199"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="195"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="197"/>
         <source>En attente de validation</source>
         <translation>Waiting for approval</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="224"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="226"/>
         <source>&amp;Réessayer</source>
         <translation>&amp;Retry</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="227"/>
-        <location filename="../../ui/dialogs/login_dialog.py" line="356"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="229"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="368"/>
         <source>Fermer</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="263"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="265"/>
         <source>Insérez votre carte CPS dans le lecteur.</source>
         <translation>Insert your CPS card into the reader.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="266"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="268"/>
         <source>Carte de {name} détectée.</source>
         <translation>{name}&apos;s card detected.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="288"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="291"/>
         <source>Envoi de la demande à Pro Santé Connect…</source>
         <translation>Sending the request to Pro Santé Connect…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="298"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="301"/>
         <source>Code de vérification :</source>
         <translation>Verification code:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="301"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="304"/>
         <source>Code de vérification : {code}</source>
         <translation>Verification code: {code}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="303"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="306"/>
         <source>Vérifiez que ce code s&apos;affiche dans la fenêtre de votre carte CPS, puis validez avec votre code PIN.</source>
         <translation>Check that this code appears in your CPS card window, then confirm with your PIN.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="306"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="309"/>
         <source>Ouvrez l&apos;application e-CPS sur votre téléphone, vérifiez que le même code s&apos;affiche, puis validez.</source>
         <translation>Open the e-CPS app on your phone, check that the same code appears, then approve.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="322"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="327"/>
         <source>Connexion refusée</source>
         <translation>Sign-in refused</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="325"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="331"/>
         <source>Délai dépassé</source>
         <translation>Timed out</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="326"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="332"/>
         <source>La demande n&apos;a pas été validée à temps.</source>
         <translation>The request was not approved in time.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="329"/>
-        <location filename="../../ui/dialogs/login_dialog.py" line="333"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="336"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="341"/>
         <source>Connexion impossible</source>
         <translation>Cannot sign in</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="334"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="342"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
         <translation>An unexpected error occurred. The details were written to the application log.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="341"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="349"/>
         <source>Connexion approuvée</source>
         <translation>Sign-in approved</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="342"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="350"/>
         <source>Bienvenue, {name}.</source>
         <translation>Welcome, {name}.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="343"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="351"/>
         <source>Vous êtes connecté.</source>
         <translation>You are signed in.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="355"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="367"/>
         <source>Continuer</source>
         <translation>Continue</translation>
     </message>
@@ -1565,332 +1580,526 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="233"/>
+        <location filename="../../ui/windows/main_window.py" line="249"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="260"/>
+        <location filename="../../ui/windows/main_window.py" line="276"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="262"/>
+        <location filename="../../ui/windows/main_window.py" line="278"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="274"/>
+        <location filename="../../ui/windows/main_window.py" line="290"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="295"/>
+        <location filename="../../ui/windows/main_window.py" line="311"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="297"/>
+        <location filename="../../ui/windows/main_window.py" line="313"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="473"/>
+        <location filename="../../ui/windows/main_window.py" line="492"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="474"/>
+        <location filename="../../ui/windows/main_window.py" line="493"/>
         <source>&amp;Nouveau message</source>
         <translation>&amp;New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="475"/>
+        <location filename="../../ui/windows/main_window.py" line="494"/>
         <source>Ctrl+N</source>
         <translation>Ctrl+N</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="477"/>
+        <location filename="../../ui/windows/main_window.py" line="496"/>
         <source>Nouveau message &amp;patient…</source>
         <translation>New &amp;Patient Message…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="480"/>
+        <location filename="../../ui/windows/main_window.py" line="499"/>
         <source>&amp;Ajouter un compte…</source>
         <translation>&amp;Add Account…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="483"/>
+        <location filename="../../ui/windows/main_window.py" line="502"/>
         <source>&amp;Synchroniser</source>
         <translation>S&amp;ynchronise</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="484"/>
+        <location filename="../../ui/windows/main_window.py" line="503"/>
         <source>F5</source>
         <translation>F5</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="486"/>
+        <location filename="../../ui/windows/main_window.py" line="507"/>
+        <source>&amp;Brouillons</source>
+        <translation>&amp;Drafts</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="509"/>
+        <source>Reprendre un brouillon enregistré</source>
+        <translation>Resume a saved draft</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="512"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="487"/>
+        <location filename="../../ui/windows/main_window.py" line="513"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="490"/>
+        <location filename="../../ui/windows/main_window.py" line="516"/>
         <source>&amp;Imprimer…</source>
         <translation>&amp;Print…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="493"/>
+        <location filename="../../ui/windows/main_window.py" line="519"/>
         <source>Imprimer le message, ou le document de l&apos;aperçu quand il a le focus (Ctrl+P)</source>
         <translation>Print the message, or the previewed document when it has the focus (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="510"/>
+        <location filename="../../ui/windows/main_window.py" line="537"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="511"/>
+        <location filename="../../ui/windows/main_window.py" line="538"/>
         <source>&amp;Répondre</source>
         <translation>&amp;Reply</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="512"/>
+        <location filename="../../ui/windows/main_window.py" line="539"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="516"/>
+        <location filename="../../ui/windows/main_window.py" line="543"/>
         <source>Répondre à &amp;tous</source>
         <translation>Reply &amp;All</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="517"/>
+        <location filename="../../ui/windows/main_window.py" line="544"/>
         <source>Ctrl+Shift+R</source>
         <translation>Ctrl+Shift+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="519"/>
+        <location filename="../../ui/windows/main_window.py" line="546"/>
         <source>&amp;Transférer</source>
         <translation>&amp;Forward</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="520"/>
+        <location filename="../../ui/windows/main_window.py" line="547"/>
         <source>Ctrl+L</source>
         <translation>Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="525"/>
+        <location filename="../../ui/windows/main_window.py" line="552"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="531"/>
+        <location filename="../../ui/windows/main_window.py" line="558"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="532"/>
+        <location filename="../../ui/windows/main_window.py" line="559"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="538"/>
+        <location filename="../../ui/windows/main_window.py" line="567"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="539"/>
+        <location filename="../../ui/windows/main_window.py" line="568"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="540"/>
+        <location filename="../../ui/windows/main_window.py" line="569"/>
         <source>Ctrl+Shift+B</source>
         <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="542"/>
+        <location filename="../../ui/windows/main_window.py" line="571"/>
         <source>&amp;Journal d&apos;audit…</source>
         <translation>&amp;Audit Log…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="544"/>
+        <location filename="../../ui/windows/main_window.py" line="573"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="551"/>
+        <location filename="../../ui/windows/main_window.py" line="580"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="552"/>
+        <location filename="../../ui/windows/main_window.py" line="581"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="558"/>
+        <location filename="../../ui/windows/main_window.py" line="587"/>
         <source>Barre principale</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="599"/>
+        <location filename="../../ui/windows/main_window.py" line="616"/>
+        <source>&amp;Message</source>
+        <translation>&amp;Message</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="617"/>
+        <location filename="../../ui/windows/main_window.py" line="708"/>
+        <source>Marquer comme &amp;lu</source>
+        <translation>Mark as &amp;read</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="618"/>
+        <source>M</source>
+        <translation>M</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="620"/>
+        <source>Marquer les messages sélectionnés comme lus ou non lus (M)</source>
+        <translation>Mark the selected messages as read or unread (M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="622"/>
+        <location filename="../../ui/windows/main_window.py" line="712"/>
+        <source>Marquer d&apos;un &amp;drapeau</source>
+        <translation>&amp;Flag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="623"/>
+        <source>S</source>
+        <translation>S</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="625"/>
+        <source>Marquer les messages sélectionnés d&apos;un drapeau, ou le retirer (S)</source>
+        <translation>Flag the selected messages, or remove the flag (S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="627"/>
+        <source>Dé&amp;placer vers…</source>
+        <translation>&amp;Move to…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="628"/>
+        <source>Ctrl+Shift+M</source>
+        <translation>Ctrl+Shift+M</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="630"/>
+        <source>Déplacer les messages sélectionnés vers un autre dossier (Ctrl+Maj+M)</source>
+        <translation>Move the selected messages to another folder (Ctrl+Shift+M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="632"/>
+        <source>Déplacer &amp;vers</source>
+        <translation>Move &amp;to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="635"/>
+        <source>Choisir le dossier où déplacer les messages sélectionnés</source>
+        <translation>Choose the folder to move the selected messages to</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="637"/>
+        <source>&amp;Supprimer</source>
+        <translation>&amp;Delete</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="640"/>
+        <source>Mettre les messages sélectionnés à la corbeille (Suppr) ; dans la corbeille, les supprimer définitivement</source>
+        <translation>Move the selected messages to the trash (Del); in the trash, delete them for good</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="710"/>
+        <source>Marquer comme &amp;non lu</source>
+        <translation>Mark as &amp;unread</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="714"/>
+        <source>Retirer le &amp;drapeau</source>
+        <translation>Remove the &amp;flag</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="857"/>
+        <source>Supprimer définitivement le message sélectionné ?</source>
+        <translation>Delete the selected message for good?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="859"/>
+        <source>Supprimer définitivement les {count} messages sélectionnés ?</source>
+        <translation>Delete the {count} selected messages for good?</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="861"/>
+        <source>Supprimer définitivement</source>
+        <translation>Delete for good</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="865"/>
+        <source>Ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
+        <translation>They will be deleted from this workstation and from the server. This cannot be undone.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="867"/>
+        <source>Ce compte n&apos;a pas de corbeille : ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
+        <translation>This account has no trash: they will be deleted from this workstation and from the server. This cannot be undone.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="869"/>
+        <source>&amp;Supprimer définitivement</source>
+        <translation>&amp;Delete for good</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="872"/>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="891"/>
+        <source>Aucun autre dossier</source>
+        <translation>No other folder</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1008"/>
+        <source>Aucun brouillon</source>
+        <translation>No draft</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1015"/>
+        <source>{subject} — {when}</source>
+        <translation>{subject} — {when}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1071"/>
+        <source>Ce brouillon n&apos;est pas encore téléchargé ; réessayez après la synchronisation.</source>
+        <translation>This draft is not downloaded yet; try again after the synchronisation.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1163"/>
+        <source>Aucun mot de passe n&apos;est enregistré pour ce compte.</source>
+        <translation>No password is saved for this account.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1164"/>
+        <source>Le serveur a refusé le mot de passe enregistré.</source>
+        <translation>The server refused the saved password.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1183"/>
+        <source>mot de passe requis — connexion annulée (Synchroniser pour réessayer)</source>
+        <translation>password needed — login cancelled (Synchronise to try again)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1197"/>
+        <source>Une synchronisation est en cours ; réessayez dans un instant.</source>
+        <translation>A synchronisation is running; try again in a moment.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1236"/>
+        <source>la connexion a échoué (détails dans le journal)</source>
+        <translation>the connection failed (details in the log)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1240"/>
+        <source>Le serveur a refusé ce mot de passe. Vérifiez-le et réessayez.</source>
+        <translation>The server refused this password. Check it and try again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1244"/>
+        <source>La connexion a échoué. Les détails ont été écrits dans le journal.</source>
+        <translation>The connection failed. The details were written to the log.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="1299"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="635"/>
+        <location filename="../../ui/windows/main_window.py" line="1335"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="637"/>
+        <location filename="../../ui/windows/main_window.py" line="1337"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="639"/>
+        <location filename="../../ui/windows/main_window.py" line="1339"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="768"/>
+        <location filename="../../ui/windows/main_window.py" line="1503"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="827"/>
+        <location filename="../../ui/windows/main_window.py" line="1562"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="871"/>
+        <location filename="../../ui/windows/main_window.py" line="1612"/>
         <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
         <translation>The read receipt could not be prepared.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="874"/>
+        <location filename="../../ui/windows/main_window.py" line="1615"/>
         <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
         <translation>Read receipt placed in the outbox.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="944"/>
+        <location filename="../../ui/windows/main_window.py" line="1685"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1012"/>
+        <location filename="../../ui/windows/main_window.py" line="1013"/>
+        <location filename="../../ui/windows/main_window.py" line="1753"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1031"/>
+        <location filename="../../ui/windows/main_window.py" line="1772"/>
         <source>Rien à imprimer pour l&apos;instant : le document n&apos;est pas encore affiché.</source>
         <translation>Nothing to print yet: the document is not shown yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1043"/>
+        <location filename="../../ui/windows/main_window.py" line="1784"/>
         <source>Document envoyé à l&apos;imprimante.</source>
         <translation>Sent to the printer.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1046"/>
+        <location filename="../../ui/windows/main_window.py" line="1787"/>
         <source>L&apos;impression a échoué.</source>
         <translation>Printing failed.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1059"/>
+        <location filename="../../ui/windows/main_window.py" line="1800"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1071"/>
+        <location filename="../../ui/windows/main_window.py" line="1812"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1087"/>
+        <location filename="../../ui/windows/main_window.py" line="1828"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1129"/>
+        <location filename="../../ui/windows/main_window.py" line="1870"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1188"/>
+        <location filename="../../ui/windows/main_window.py" line="1930"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1213"/>
+        <location filename="../../ui/windows/main_window.py" line="1955"/>
         <source>-------- Message transféré --------</source>
         <translation>-------- Forwarded message --------</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1214"/>
+        <location filename="../../ui/windows/main_window.py" line="1956"/>
         <source>De : {value}</source>
         <translation>From: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1215"/>
+        <location filename="../../ui/windows/main_window.py" line="1957"/>
         <source>Date : {value}</source>
         <translation>Date: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1216"/>
+        <location filename="../../ui/windows/main_window.py" line="1958"/>
         <source>Objet : {value}</source>
         <translation>Subject: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1217"/>
+        <location filename="../../ui/windows/main_window.py" line="1959"/>
         <source>À : {value}</source>
         <translation>To: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1219"/>
+        <location filename="../../ui/windows/main_window.py" line="1961"/>
         <source>Cc : {value}</source>
         <translation>Cc: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1318"/>
+        <location filename="../../ui/windows/main_window.py" line="2063"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1401"/>
+        <location filename="../../ui/windows/main_window.py" line="1233"/>
+        <location filename="../../ui/windows/main_window.py" line="2180"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1534"/>
+        <location filename="../../ui/windows/main_window.py" line="2115"/>
+        <source>Journal d&apos;audit</source>
+        <translation>Audit trail</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="2116"/>
+        <source>Le journal d&apos;audit d&apos;une boîte organisationnelle est réservé à son responsable (droit d&apos;administration de la boîte sur le serveur). Aucune de vos boîtes ne vous donne ce droit, ou la boîte n&apos;a pas encore été synchronisée.</source>
+        <translation>An organisational mailbox&apos;s audit trail is for the person in charge of it (the right to administer the mailbox on the server). None of your mailboxes gives you that right, or the mailbox has not been synchronised yet.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="2340"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1535"/>
+        <location filename="../../ui/windows/main_window.py" line="2341"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1608"/>
+        <location filename="../../ui/windows/main_window.py" line="2417"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1609"/>
+        <location filename="../../ui/windows/main_window.py" line="2418"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1611"/>
+        <location filename="../../ui/windows/main_window.py" line="2420"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -1898,91 +2107,91 @@
 <context>
     <name>MessageListModel</name>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="144"/>
+        <location filename="../../ui/models/message_list_model.py" line="146"/>
         <source>Remise différée</source>
         <translation>Delivery delayed</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="145"/>
+        <location filename="../../ui/models/message_list_model.py" line="147"/>
         <source>Distribué</source>
         <translation>Delivered</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="146"/>
+        <location filename="../../ui/models/message_list_model.py" line="148"/>
         <source>Lu par le destinataire</source>
         <translation>Read by the recipient</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="147"/>
+        <location filename="../../ui/models/message_list_model.py" line="149"/>
         <source>Problème de remise</source>
         <translation>Delivery problem</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="322"/>
+        <location filename="../../ui/models/message_list_model.py" line="332"/>
         <source>La liste des messages n&apos;a pas pu être lue.</source>
         <translation>The message list could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="409"/>
+        <location filename="../../ui/models/message_list_model.py" line="440"/>
         <source>De</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="410"/>
-        <location filename="../../ui/models/message_list_model.py" line="416"/>
+        <location filename="../../ui/models/message_list_model.py" line="441"/>
+        <location filename="../../ui/models/message_list_model.py" line="447"/>
         <source>Objet</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="411"/>
-        <location filename="../../ui/models/message_list_model.py" line="417"/>
+        <location filename="../../ui/models/message_list_model.py" line="442"/>
+        <location filename="../../ui/models/message_list_model.py" line="448"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="413"/>
+        <location filename="../../ui/models/message_list_model.py" line="444"/>
         <source>Pièces jointes et documents XDM</source>
         <translation>Attachments and XDM documents</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="415"/>
+        <location filename="../../ui/models/message_list_model.py" line="446"/>
         <source>Expéditeur</source>
         <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="418"/>
+        <location filename="../../ui/models/message_list_model.py" line="449"/>
         <source>Accusés de réception</source>
         <translation>Receipts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="445"/>
-        <location filename="../../ui/models/message_list_model.py" line="494"/>
+        <location filename="../../ui/models/message_list_model.py" line="476"/>
+        <location filename="../../ui/models/message_list_model.py" line="525"/>
         <source>Chargement…</source>
         <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="452"/>
-        <location filename="../../ui/models/message_list_model.py" line="501"/>
+        <location filename="../../ui/models/message_list_model.py" line="483"/>
+        <location filename="../../ui/models/message_list_model.py" line="532"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="520"/>
+        <location filename="../../ui/models/message_list_model.py" line="551"/>
         <source>Documents de santé structurés (XDM)</source>
         <translation>Structured health documents (XDM)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="522"/>
+        <location filename="../../ui/models/message_list_model.py" line="553"/>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="533"/>
+        <location filename="../../ui/models/message_list_model.py" line="564"/>
         <source>non lu</source>
         <translation>unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="534"/>
+        <location filename="../../ui/models/message_list_model.py" line="565"/>
         <source>lu</source>
         <translation>read</translation>
     </message>
@@ -1990,17 +2199,17 @@
 <context>
     <name>MessageListView</name>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="151"/>
+        <location filename="../../ui/widgets/message_list.py" line="158"/>
         <source>Rechercher dans les messages</source>
         <translation>Search messages</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="195"/>
+        <location filename="../../ui/widgets/message_list.py" line="205"/>
         <source>Rechercher dans {name}…</source>
         <translation>Search {name}…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="197"/>
+        <location filename="../../ui/widgets/message_list.py" line="207"/>
         <source>Rechercher dans les messages…</source>
         <translation>Search messages…</translation>
     </message>
@@ -2094,9 +2303,52 @@
 <context>
     <name>MessageTable</name>
     <message>
-        <location filename="../../ui/widgets/message_list.py" line="116"/>
+        <location filename="../../ui/widgets/message_list.py" line="118"/>
         <source>Liste des messages</source>
         <translation>Message list</translation>
+    </message>
+</context>
+<context>
+    <name>MoveToFolderDialog</name>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="136"/>
+        <source>Déplacer vers un dossier</source>
+        <translation>Move to a folder</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="139"/>
+        <source>Déplacer le message sélectionné vers :</source>
+        <translation>Move the selected message to:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="141"/>
+        <source>Déplacer les {count} messages sélectionnés vers :</source>
+        <translation>Move the {count} selected messages to:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="147"/>
+        <source>Filtrer les dossiers…</source>
+        <translation>Filter the folders…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="148"/>
+        <source>Filtrer les dossiers</source>
+        <translation>Filter the folders</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="151"/>
+        <source>Dossier de destination</source>
+        <translation>Destination folder</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="161"/>
+        <source>&amp;Déplacer</source>
+        <translation>&amp;Move</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/message_actions.py" line="163"/>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
@@ -2213,42 +2465,42 @@
 <context>
     <name>PasswordDialog</name>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="402"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="415"/>
         <source>Connexion à {address}</source>
         <translation>Sign in to {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="405"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="418"/>
         <source>Mot de passe de la boîte {address}</source>
         <translation>Password for mailbox {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="412"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="430"/>
         <source>Mot de passe</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="420"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="438"/>
         <source>Identifiant :</source>
         <translation>Login:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="421"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="439"/>
         <source>Mot de passe :</source>
         <translation>Password:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="422"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="440"/>
         <source>Se &amp;connecter</source>
         <translation>Sign &amp;in</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="426"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="444"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/login_dialog.py" line="441"/>
+        <location filename="../../ui/dialogs/login_dialog.py" line="462"/>
         <source>Saisissez votre mot de passe.</source>
         <translation>Enter your password.</translation>
     </message>
@@ -2256,32 +2508,42 @@
 <context>
     <name>PatientPane</name>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="92"/>
+        <location filename="../../ui/windows/patient_pane.py" line="96"/>
         <source>Volet Patients</source>
         <translation>Patients pane</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="95"/>
+        <location filename="../../ui/windows/patient_pane.py" line="101"/>
         <source>Patients</source>
         <translation>Patients</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="100"/>
+        <location filename="../../ui/windows/patient_pane.py" line="106"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="103"/>
+        <location filename="../../ui/windows/patient_pane.py" line="109"/>
         <source>Écrire à un patient (messagerie de Mon espace santé) : c&apos;est toujours le professionnel qui ouvre l&apos;échange.</source>
         <translation>Write to a patient (Mon espace santé messaging): the professional always starts the exchange.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="109"/>
+        <location filename="../../ui/windows/patient_pane.py" line="112"/>
+        <source>Tous les patients</source>
+        <translation>All patients</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="114"/>
+        <source>Montrer à nouveau les messages de tous les patients</source>
+        <translation>Show every patient&apos;s messages again</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/patient_pane.py" line="120"/>
         <source>Patients et conversations</source>
         <translation>Patients and conversations</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/patient_pane.py" line="122"/>
+        <location filename="../../ui/windows/patient_pane.py" line="133"/>
         <source>Aucune conversation avec un patient dans cette boîte.
 « Nouveau message patient » en ouvre une.</source>
         <translation>No conversation with a patient in this mailbox.
@@ -2616,235 +2878,371 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="71"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="82"/>
         <source>Demander à chaque fois</source>
         <translation>Ask every time</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="72"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="83"/>
         <source>Toujours envoyer</source>
         <translation>Always send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="73"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="84"/>
         <source>Ne jamais envoyer</source>
         <translation>Never send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="86"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="101"/>
         <source>Paramètres</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="94"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="114"/>
         <source>Général</source>
         <translation>General</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="95"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="115"/>
         <source>Liste blanche</source>
         <translation>Whitelist</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="96"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="116"/>
         <source>Annuaire</source>
         <translation>Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="97"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="117"/>
         <source>Comptes</source>
         <translation>Accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="108"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="128"/>
         <source>Enregistrer</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="109"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="129"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="132"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="154"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="219"/>
         <source>Parcourir…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="140"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="162"/>
         <source>Choisir un dossier</source>
         <translation>Choose a folder</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="141"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="163"/>
         <source>Choisir un fichier</source>
         <translation>Choose a file</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="153"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="175"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="155"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="177"/>
         <source>Délai de verrouillage en minutes</source>
         <translation>Lock delay in minutes</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="156"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="178"/>
         <source>Au plus 2 heures (120 minutes).</source>
         <translation>At most 2 hours (120 minutes).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="157"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="264"/>
         <source>Verrouiller quand la carte CPS est retirée</source>
         <translation>Lock when the CPS card is removed</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="165"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="184"/>
         <source>Langue de l&apos;interface</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="166"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="185"/>
         <source>Le changement de langue prend effet au prochain démarrage.</source>
         <translation>The language change takes effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="175"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="194"/>
         <source>Dossier des documents classés</source>
         <translation>Folder for filed documents</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="177"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="196"/>
         <source>Verrouillage après inactivité :</source>
         <translation>Lock after inactivity:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="179"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="197"/>
         <source>Langue :</source>
         <translation>Language:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="181"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="199"/>
         <source>Dossier patient (export) :</source>
         <translation>Patient record (export):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="188"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="408"/>
         <source>Adresse de la liste blanche</source>
         <translation>Whitelist address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="191"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="411"/>
         <source>Certificat d&apos;autorité de la liste blanche</source>
         <translation>Whitelist authority certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="193"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="413"/>
         <source>Adresse (URL) :</source>
         <translation>Address (URL):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="194"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="414"/>
         <source>Autorité de certification :</source>
         <translation>Certificate authority:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="201"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="421"/>
         <source>Fichier d&apos;extraction de l&apos;annuaire</source>
         <translation>Directory extract file</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="202"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="422"/>
         <source>Adresse LDAP</source>
         <translation>LDAP address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="205"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="425"/>
         <source>Base de recherche LDAP</source>
         <translation>LDAP search base</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="208"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="428"/>
         <source>Adresse de l&apos;API Annuaire Santé</source>
         <translation>Annuaire Santé API address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="209"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="429"/>
         <source>Clé d&apos;API Annuaire Santé</source>
         <translation>Annuaire Santé API key</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="212"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="432"/>
         <source>Clé enregistrée (laisser vide pour la garder)</source>
         <translation>Key saved (leave empty to keep it)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="213"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="433"/>
         <source>Aucune clé enregistrée</source>
         <translation>No key saved</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="214"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="434"/>
         <source>Oublier la clé enregistrée</source>
         <translation>Forget the saved key</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="218"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="438"/>
         <source>Extraction de l&apos;annuaire :</source>
         <translation>Directory extract:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="220"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="440"/>
         <source>Annuaire LDAP :</source>
         <translation>LDAP directory:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="221"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="441"/>
         <source>Base LDAP :</source>
         <translation>LDAP base:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="222"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="442"/>
         <source>API Annuaire Santé (FHIR) :</source>
         <translation>Annuaire Santé API (FHIR):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="223"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="443"/>
         <source>Clé d&apos;API :</source>
         <translation>API key:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="232"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="452"/>
         <source>Aucun compte.</source>
         <translation>No account.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="240"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="460"/>
         <source>Accusés de lecture pour {address}</source>
         <translation>Read receipts for {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="243"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="463"/>
         <source>Accusés de lecture — {address} :</source>
         <translation>Read receipts — {address}:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="207"/>
+        <source>Carte CPS</source>
+        <translation>CPS card</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="210"/>
+        <source>Module PKCS#11 de la carte CPS</source>
+        <translation>PKCS#11 module of the CPS card</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="211"/>
+        <source>Aucun lecteur configuré</source>
+        <translation>No reader configured</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="213"/>
+        <source>Chemin absolu du module PKCS#11 du logiciel de la carte CPS (cryptolib), par exemple /usr/lib/libcps3_pkcs11_lin.so. Vide : la carte n&apos;est pas surveillée.</source>
+        <translation>Absolute path of the PKCS#11 module of the CPS card software (cryptolib), for example /usr/lib/libcps3_pkcs11_lin.so. Empty: the card is not watched.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="230"/>
+        <source>Utiliser ce module</source>
+        <translation>Use this module</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="244"/>
+        <source>Libellé de la carte</source>
+        <translation>Card label</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="245"/>
+        <source>Facultatif : toute carte CPS</source>
+        <translation>Optional: any CPS card</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="249"/>
+        <source>Emplacement du lecteur</source>
+        <translation>Reader slot</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="250"/>
+        <source>Facultatif : tous les lecteurs</source>
+        <translation>Optional: every reader</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="252"/>
+        <source>&amp;Tester</source>
+        <translation>&amp;Test</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="255"/>
+        <source>Charger le module à part et lister les cartes qu&apos;il voit</source>
+        <translation>Load the module separately and list the cards it sees</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="260"/>
+        <source>Résultat du test de la carte</source>
+        <translation>Card test result</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="268"/>
+        <source>Quand la session a été ouverte avec la carte (Pro Santé Connect, carte CPS).</source>
+        <translation>When the session was opened with the card (Pro Santé Connect, CPS card).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="271"/>
+        <source>Module PKCS#11 :</source>
+        <translation>PKCS#11 module:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="273"/>
+        <source>Libellé de la carte :</source>
+        <translation>Card label:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="274"/>
+        <source>Emplacement (slot) :</source>
+        <translation>Slot:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="302"/>
+        <source>Module de la carte CPS trouvé : {path}</source>
+        <translation>CPS card module found: {path}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="313"/>
+        <source>Choisir le module PKCS#11 de la carte CPS</source>
+        <translation>Choose the CPS card&apos;s PKCS#11 module</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="316"/>
+        <source>Modules PKCS#11 (*.so *.so.* *.dylib *.dll)</source>
+        <translation>PKCS#11 modules (*.so *.so.* *.dylib *.dll)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="317"/>
+        <source>Tous les fichiers (*)</source>
+        <translation>All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="338"/>
+        <source>Indiquez le chemin du module PKCS#11 de la carte CPS.</source>
+        <translation>Give the path of the CPS card&apos;s PKCS#11 module.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="347"/>
+        <source>Test du module en cours…</source>
+        <translation>Testing the module…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="358"/>
+        <source>Module chargé ({library}).</source>
+        <translation>Module loaded ({library}).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="360"/>
+        <source>Carte trouvée : {label} — {holder} (emplacement {slot})</source>
+        <translation>Card found: {label} — {holder} (slot {slot})</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="369"/>
+        <source>Module chargé ({library}), mais aucune carte CPS ne correspond aux réglages. Jetons vus : {labels}.</source>
+        <translation>Module loaded ({library}), but no CPS card matches the settings. Tokens seen: {labels}.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="373"/>
+        <source>Module chargé ({library}), mais aucune carte n&apos;est dans le lecteur.</source>
+        <translation>Module loaded ({library}), but there is no card in the reader.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="382"/>
+        <source>Le test du module a échoué (détails dans le journal).</source>
+        <translation>The module test failed (details in the log).</translation>
     </message>
 </context>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../ui/main.py" line="43"/>
+        <location filename="../../ui/main.py" line="44"/>
         <source>Estafette — profil inaccessible</source>
         <translation>Estafette — profile unavailable</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="44"/>
+        <location filename="../../ui/main.py" line="45"/>
         <source>Le profil ne peut pas être ouvert.</source>
         <translation>The profile cannot be opened.</translation>
     </message>
     <message>
-        <location filename="../../ui/main.py" line="48"/>
+        <location filename="../../ui/main.py" line="49"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal de l&apos;application.</source>
         <translation>An unexpected error occurred. The details were written to the application log.</translation>
     </message>
@@ -2852,104 +3250,124 @@
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="24"/>
+        <location filename="../../ui/widgets/status_bar.py" line="25"/>
         <source>Synchronisation</source>
         <translation>Synchronisation</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="27"/>
+        <location filename="../../ui/widgets/status_bar.py" line="28"/>
         <source>Avancement de la synchronisation</source>
         <translation>Synchronisation progress</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="33"/>
+        <location filename="../../ui/widgets/status_bar.py" line="34"/>
         <source>État de la connexion</source>
         <translation>Connection status</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="36"/>
+        <location filename="../../ui/widgets/status_bar.py" line="37"/>
         <source>Boîte d&apos;envoi</source>
         <translation>Outbox</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="39"/>
+        <location filename="../../ui/widgets/status_bar.py" line="40"/>
+        <source>Espace utilisé sur le serveur</source>
+        <translation>Space used on the server</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="44"/>
         <source>Nombre de comptes</source>
         <translation>Number of accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="56"/>
+        <location filename="../../ui/widgets/status_bar.py" line="62"/>
         <source>Synchronisation de {account}…</source>
         <translation>Synchronising {account}…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="63"/>
+        <location filename="../../ui/widgets/status_bar.py" line="69"/>
         <source>{account} : {reason}</source>
         <translation>{account}: {reason}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="74"/>
+        <location filename="../../ui/widgets/status_bar.py" line="80"/>
         <source>en-têtes</source>
         <translation>headers</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="74"/>
+        <location filename="../../ui/widgets/status_bar.py" line="80"/>
         <source>messages</source>
         <translation>messages</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="75"/>
+        <location filename="../../ui/widgets/status_bar.py" line="81"/>
         <source>{account} — {folder} : {what} {done}/{total}</source>
         <translation>{account} — {folder}: {what} {done}/{total}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="82"/>
+        <location filename="../../ui/widgets/status_bar.py" line="88"/>
         <source>{account} synchronisé : {new} nouveau(x) message(s)</source>
         <translation>{account} synchronised: {new} new message(s)</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="85"/>
+        <location filename="../../ui/widgets/status_bar.py" line="91"/>
         <source>{account} synchronisé</source>
         <translation>{account} synchronised</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="91"/>
+        <location filename="../../ui/widgets/status_bar.py" line="97"/>
         <source>{account} : {error}</source>
         <translation>{account}: {error}</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="104"/>
+        <location filename="../../ui/widgets/status_bar.py" line="110"/>
         <source>Hors ligne</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="107"/>
+        <location filename="../../ui/widgets/status_bar.py" line="113"/>
         <source>Connexion perdue ({count})</source>
         <translation>Connection lost ({count})</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="110"/>
+        <location filename="../../ui/widgets/status_bar.py" line="116"/>
         <source>Connexion…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="112"/>
+        <location filename="../../ui/widgets/status_bar.py" line="118"/>
         <source>Connecté</source>
         <translation>Connected</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="124"/>
+        <location filename="../../ui/widgets/status_bar.py" line="130"/>
         <source>Boîte d&apos;envoi vide</source>
         <translation>Outbox empty</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="126"/>
+        <location filename="../../ui/widgets/status_bar.py" line="132"/>
         <source>1 message à envoyer</source>
         <translation>1 message to send</translation>
     </message>
     <message>
-        <location filename="../../ui/widgets/status_bar.py" line="128"/>
+        <location filename="../../ui/widgets/status_bar.py" line="134"/>
         <source>{count} messages à envoyer</source>
         <translation>{count} messages to send</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="154"/>
+        <source>{used} sur {limit}</source>
+        <translation>{used} of {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="159"/>
+        <source>{used} messages sur {limit}</source>
+        <translation>{used} messages of {limit}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/widgets/status_bar.py" line="169"/>
+        <source>Quota : {percent} %</source>
+        <translation>Quota: {percent}%</translation>
     </message>
 </context>
 <context>

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -153,3 +154,47 @@ def test_export_to_an_unwritable_place_says_so(qtbot: QtBot, service: AuditServi
 def test_since_is_a_local_day(service: AuditService) -> None:
     assert [e.action for e in service.entries(since=date(2026, 11, 12))] == [
         AuditAction.DELETE, AuditAction.READ]
+
+
+def test_all_boxes_means_the_managed_ones_only(qtbot: QtBot, service: AuditService,
+                                               executor: ThreadPoolExecutor,
+                                               tmp_path: Path) -> None:
+    """A workstation's trail may hold boxes its user does not manage: "Toutes les boîtes" and
+    the export never reach them."""
+    viewer = AuditViewer(service, mailboxes=[LABO], executor=executor)
+    qtbot.addWidget(viewer)
+    with qtbot.waitSignal(viewer.loaded, timeout=10_000):
+        viewer.open()
+    assert set(column(viewer.model, 1)) == {LABO}
+    target = tmp_path / "journal.csv"
+    with qtbot.waitSignal(viewer.exported, timeout=10_000) as blocker:
+        viewer.export_to(target)
+    assert blocker.args == [1]
+    assert ACCUEIL not in target.read_text(encoding="utf-8-sig")
+    two = AuditViewer(service, mailboxes=[LABO, "autre@x.mssante.fr"], executor=executor)
+    qtbot.addWidget(two)
+    with qtbot.waitSignal(two.loaded, timeout=10_000):
+        two.open()
+    assert two.mailbox is None  # "Toutes les boîtes"…
+    assert set(column(two.model, 1)) == {LABO}  # …of this manager
+
+
+@pytest.mark.parametrize("answer, rights", [
+    ([b'"INBOX" lrswipkxtea'], "aeiklprstwx"),
+    ([b'"Partag&AOk-/cardiologie@x" lrs'], "lrs"),
+    ([b'"INBOX" lrsZZ!*a'], "alrs"),  # letters outside RFC 4314 grant nothing
+    ([b'"INBOX" ""'], ""),
+])
+def test_my_rights_answers_are_read_letter_by_letter(answer: list[bytes], rights: str) -> None:
+    from app.protocols.imap.connection import parse_my_rights
+
+    assert parse_my_rights(answer) == rights
+
+
+@pytest.mark.parametrize("answer", [[], [None], [b""], [b'"INBOX"'], [b"(((("]])
+def test_unreadable_my_rights_answers_are_an_error(answer: list[Any]) -> None:
+    from app.errors import UserFacingError
+    from app.protocols.imap.connection import parse_my_rights
+
+    with pytest.raises(UserFacingError):
+        parse_my_rights(answer)

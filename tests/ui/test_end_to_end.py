@@ -75,11 +75,16 @@ def _select_account(window: MainWindow, address: str) -> None:
     window.account_tree.setCurrentIndex(professionals)
 
 
-def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> None:
-    """ECO.2.1.x: the XDM package shows its patient and its CDA; the sent message arrives."""
+def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any,
+                                                      sandbox: dict[str, Any]) -> None:
+    """ECO.2.1.x: the XDM package shows its patient and its CDA; the sent message waits in the
+    outbox (the status bar counts it), is submitted once, and arrives in Dr Bernard's inbox only
+    (on the server and in his account's INBOX of the store)."""
     bridge = EventBridge(profile.events)
+    # The undo delay is long enough for the status bar to show the waiting message, short
+    # enough for the test; the outbox does not submit before it ends.
     window = MainWindow(profile.accounts.list(), profile=profile, bridge=bridge,
-                        undo_seconds=0.2, use_tray=False)
+                        undo_seconds=3.0, use_tray=False)
     qtbot.addWidget(window)
     window.show()
     martin, bernard = world.DR_MARTIN.login, world.DR_BERNARD.login
@@ -148,16 +153,39 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
         composer.subject_edit.setText(subject)
         composer.body_edit.setPlainText("Bonjour Claire,\n\nMessage de test.\n")
         qtbot.waitUntil(lambda: not composer._runner.busy, timeout=GUARD_MS)
+        assert window.status.outbox_label.text() == "Boîte d'envoi vide"
         with qtbot.waitSignal(composer.queued, timeout=GUARD_MS):
             composer.send()
+        # Queued, inside its undo delay: counted in the status bar.
+        qtbot.waitUntil(lambda: window.status.outbox_label.text() == "1 message à envoyer",
+                        timeout=GUARD_MS)
 
         # Bernard's account receives it: sync it and find the message in its inbox.
+        def bernard_copies() -> list[Any]:
+            return [m for m in profile.messages.search(subject)
+                    if m.subject == subject and m.account == bernard and m.folder == "INBOX"]
+
         def in_bernard_inbox() -> bool:
             window.sync_account(window.account(bernard))
-            return any(subject == m.subject for m in profile.messages.search(subject))
+            return bool(bernard_copies())
 
         qtbot.waitUntil(lambda: window._outbox_thread is not None, timeout=GUARD_MS)
         qtbot.waitUntil(in_bernard_inbox, timeout=GUARD_MS)
+        qtbot.waitUntil(lambda: window.status.outbox_label.text() == "Boîte d'envoi vide",
+                        timeout=GUARD_MS)
+        assert len(bernard_copies()) == 1
+        # Nowhere else among the received mail (Martin keeps his own copy in Sent, if any).
+        assert not [m for m in profile.messages.search(subject)
+                    if m.subject == subject and m.account == martin and m.folder == "INBOX"]
+        from tests.integration.sync_helpers import imap_as
+
+        client = imap_as(sandbox, world.DR_BERNARD)
+        try:
+            client.select_folder("INBOX", readonly=True)
+            on_server = client.search(["SUBJECT", subject])
+        finally:
+            client.logout()
+        assert len(on_server) == 1, "submitted once, delivered once"
         _select_account(window, bernard)
         qtbot.waitUntil(lambda: _row_with(window, subject) is not None, timeout=GUARD_MS)
         assert window.message_model.index(
@@ -167,8 +195,9 @@ def test_log_in_sync_open_preview_compose_send_receive(qtbot, profile: Any) -> N
         bridge.close()
 
 
-def test_folder_tree_and_status_after_sync(qtbot, profile: Any) -> None:
-    """The folder tree lists the inbox with its unread count; the status bar shows the sync."""
+def test_folder_tree_and_status_after_sync(qtbot, profile: Any, sandbox: dict[str, Any]) -> None:
+    """The folder tree lists the inbox with its unread count; the status bar shows the sync and
+    the quota the server reports (GETQUOTAROOT, read here straight from Dovecot)."""
     bridge = EventBridge(profile.events)
     window = MainWindow(profile.accounts.list(), profile=profile, bridge=bridge, use_tray=False)
     qtbot.addWidget(window)
@@ -189,6 +218,23 @@ def test_folder_tree_and_status_after_sync(qtbot, profile: Any) -> None:
                     if waiting == 1 else f"{waiting} messages à envoyer")
         qtbot.waitUntil(lambda: window.status.outbox_label.text() == expected, timeout=GUARD_MS)
         assert window.status.connection_label.text().startswith("● ")
+        from PySide6.QtCore import QLocale
+
+        from tests.integration.sync_helpers import imap_as
+
+        client = imap_as(sandbox, world.DR_MARTIN)
+        try:
+            _roots, quotas = client.get_quota_root("INBOX")
+        finally:
+            client.logout()
+        storage = next(q for q in quotas if q.resource.upper() == "STORAGE")
+        used, limit = int(storage.usage) * 1024, int(storage.limit) * 1024
+        percent = QLocale().toString(used / limit * 100, "f", 0)
+        qtbot.waitUntil(lambda: window.status.quota_label.isVisible(), timeout=GUARD_MS)
+        assert window.status.quota_label.text() == f"Quota : {percent} %"
+        traditional = QLocale.DataSizeFormat.DataSizeTraditionalFormat
+        size = QLocale().formattedDataSize(limit, 1, traditional)
+        assert f"sur {size}" in window.status.quota_label.toolTip()
         assert window.account_tree.currentIndex() != QModelIndex()
         assert window.account_tree.currentIndex().data(Qt.ItemDataRole.DisplayRole)
     finally:

@@ -86,7 +86,7 @@ def test_french_by_default(qtbot) -> None:
     qtbot.addWidget(window)
     assert window.windowTitle() == "Estafette — Messagerie sécurisée de santé"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&Fichier", "&Édition", "&Affichage", "&Outils", "Ai&de"]
+    assert menus == ["&Fichier", "&Édition", "&Affichage", "&Message", "&Outils", "Ai&de"]
     assert window.account_count_label.text() == "Aucun compte"
 
 
@@ -95,7 +95,7 @@ def test_english_with_lang_en(qtbot, english: None, accounts: list[Account]) -> 
     qtbot.addWidget(window)
     assert window.windowTitle() == "Estafette — Secure health messaging"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View", "&Tools", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Message", "&Tools", "&Help"]
     org = window.account_model.account_index(f"cardiologie@{HOSPITAL}")
     assert window.account_model.index(0, 0, org).data() == "Professionals"
 

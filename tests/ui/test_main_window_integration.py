@@ -153,6 +153,35 @@ def test_status_bar_follows_the_sync_events(qtbot) -> None:
     assert bar.outbox_label.text() == "2 messages à envoyer"
 
 
+def test_status_bar_shows_the_quota_and_warns_near_the_limit(qtbot) -> None:
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    assert not bar.quota_label.isVisible()  # no quota announced yet
+    gib = 1024 ** 3
+    bar.set_quota(gib // 4, gib)
+    assert bar.quota_label.isVisible()
+    assert bar.quota_label.text() == "Quota : 25 %"
+    assert bar.quota_label.styleSheet() == ""
+    # The tighter of the two limits is the one shown.
+    bar.set_quota(gib // 4, gib, messages_used=930, messages_limit=1000)
+    assert bar.quota_label.text() == "Quota : 93 %"
+    assert "#8a6d00" in bar.quota_label.styleSheet()
+    assert "930 messages sur 1" in bar.quota_label.toolTip()
+    bar.set_quota(gib, gib)
+    assert "#a4262c" in bar.quota_label.styleSheet()
+    # Over quota (a server may report it) and nonsense from a server: shown or hidden, no crash.
+    bar.set_quota(3 * gib, gib)
+    assert bar.quota_label.text() == "Quota : 300 %"
+    bar.set_quota(-5, gib)
+    assert bar.quota_label.text() == "Quota : 0 %"
+    for used, limit in ((10, 0), (10, -1), (None, gib), (10, None)):
+        bar.set_quota(used, limit)
+        assert not bar.quota_label.isVisible(), (used, limit)
+    bar.set_quota(None, None)
+    assert not bar.quota_label.isVisible()
+
+
 def test_tray_says_only_how_many(qtbot) -> None:
     """No sender, subject or patient in a notification; the first pass is not "new"."""
     notifier = NewMailNotifier(gather_ms=10, use_tray=False)
@@ -164,6 +193,19 @@ def test_tray_says_only_how_many(qtbot) -> None:
     notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (7,)))
     qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
     assert shown == ["3 nouveaux messages"]
+
+
+def test_tray_announces_an_org_box_s_shared_inbox_but_not_its_other_folders(qtbot) -> None:
+    box = "cardiologie@chu-lumiere.estafette-demo.mssante.fr"
+    root = f"Partagé/{box}"
+    notifier = NewMailNotifier(gather_ms=10, use_tray=False)
+    shown: list[str] = []
+    notifier.notified.connect(shown.append)
+    notifier.handle_event(SyncFinished(box, new=0, changed=0, removed=0))
+    notifier.handle_event(MessagesStored(box, f"{root}/Messages envoyés", (1,), inbox=False))
+    notifier.handle_event(MessagesStored(box, root, (2, 3), inbox=True))
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+    assert shown == ["2 nouveaux messages"]
 
 
 def test_task_runner_delivers_on_the_gui_thread_and_drops_stale_answers(qtbot) -> None:

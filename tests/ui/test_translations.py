@@ -154,7 +154,7 @@ def test_main_window_in_english(qtbot: QtBot, english: None, profile: Profile) -
     qtbot.addWidget(window)
     assert window.windowTitle() == "Estafette — Secure health messaging"
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["&File", "&Edit", "&View", "&Tools", "&Help"]
+    assert list(menus) == ["&File", "&Edit", "&View", "&Message", "&Tools", "&Help"]
     file_items = [a.text() for a in menus["&File"].actions() if not a.isSeparator()]
     assert "&New Message" in file_items and "&Quit" in file_items
     tools = [a.text() for a in menus["&Tools"].actions() if not a.isSeparator()]

@@ -10,7 +10,7 @@ day); the action filter applies to the loaded rows. The CSV export goes through
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path
@@ -51,11 +51,11 @@ Index = QModelIndex | QPersistentModelIndex
 class AuditSource(Protocol):
     """What the viewer needs of ``AuditService``."""
 
-    def entries(self, *, since: date | None = None,
-                mailbox: str | None = None) -> list[AuditEntry]: ...
+    def entries(self, *, since: date | None = None, mailbox: str | None = None,
+                mailboxes: Collection[str] | None = None) -> list[AuditEntry]: ...
 
     def export_csv(self, out: TextIO, *, since: date | None = None, mailbox: str | None = None,
-                   delimiter: str = ";") -> int: ...
+                   delimiter: str = ";", mailboxes: Collection[str] | None = None) -> int: ...
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -153,7 +153,7 @@ class AuditTableModel(QAbstractTableModel):
 
 
 def write_csv(source: AuditSource, path: Path, *, since: date | None,
-              mailbox: str | None) -> int:
+              mailbox: str | None, mailboxes: Collection[str]) -> int:
     """Export to ``path`` (owner-only, UTF-8 with BOM for spreadsheets); returns the count."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -162,7 +162,7 @@ def write_csv(source: AuditSource, path: Path, *, since: date | None,
             f"Impossible d'écrire le fichier « {path} » ({exc.strerror}).",
             message_en=f"Cannot write the file “{path}” ({exc.strerror}).") from None
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-        return source.export_csv(handle, since=since, mailbox=mailbox)
+        return source.export_csv(handle, since=since, mailbox=mailbox, mailboxes=mailboxes)
 
 
 class AuditViewer(QDialog):
@@ -176,6 +176,9 @@ class AuditViewer(QDialog):
         self.setWindowTitle(self.tr("Journal d'audit"))
         self.resize(980, 560)
         self._source = source
+        # The boxes this person manages: "all" means all of these, never the whole trail (a
+        # workstation may hold the trail of boxes its user does not manage).
+        self._allowed = tuple(mailboxes)
         self._runner = BackgroundRunner(executor, self)
 
         self.mailbox_box = QComboBox(self)
@@ -270,7 +273,9 @@ class AuditViewer(QDialog):
     def reload(self) -> None:
         since, mailbox = self.since, self.mailbox
         self.status_label.setText(self.tr("Chargement…"))
-        self._runner.run(lambda: self._source.entries(since=since, mailbox=mailbox),
+        allowed = self._allowed
+        self._runner.run(lambda: self._source.entries(since=since, mailbox=mailbox,
+                                                      mailboxes=allowed),
                          self._loaded, self._failed)
 
     def _loaded(self, entries: list[AuditEntry]) -> None:
@@ -301,7 +306,9 @@ class AuditViewer(QDialog):
     def export_to(self, path: Path) -> None:
         since, mailbox = self.since, self.mailbox
         self.export_button.setEnabled(False)
-        self._runner.run(lambda: write_csv(self._source, path, since=since, mailbox=mailbox),
+        allowed = self._allowed
+        self._runner.run(lambda: write_csv(self._source, path, since=since, mailbox=mailbox,
+                                           mailboxes=allowed),
                          self._exported, self._export_failed)
 
     def _exported(self, count: int) -> None:

@@ -69,6 +69,7 @@ class LoginDialog(QDialog):
     """Pro Santé Connect login. ``logged_in(session)`` is emitted on approval."""
 
     logged_in = Signal(object)
+    login_failed = Signal(object)  # the exception of a refused, expired, failed or cancelled try
 
     def __init__(self, auth: PscLogin, *, bridge: EventBridge | None = None,
                  national_id: str = "", account: str = "",
@@ -87,6 +88,7 @@ class LoginDialog(QDialog):
         self._card: CardInserted | None = card_holder
         self.session: Any = None
         self.outcome = ""  # "approved" | "refused" | "expired" | "failed" | "" (none yet)
+        self.error: BaseException | None = None  # why the last login did not open a session
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._choose_page(account, national_id))
@@ -285,6 +287,7 @@ class LoginDialog(QDialog):
             self.error_label.show()
             return
         self.outcome = ""
+        self.error = None
         self.code_label.setText(self.tr("Envoi de la demande à Pro Santé Connect…"))
         self.code_value.clear()
         self.wait_label.clear()
@@ -314,21 +317,26 @@ class LoginDialog(QDialog):
     async def _follow(self, operation: LoginOperation) -> None:
         try:
             session = await operation.result()
-        except UserCancelled:
+        except UserCancelled as exc:
+            self._failed(exc)
             self._operation = None
             self._back_to_choice()
             return
         except LoginRefusedError as exc:
+            self._failed(exc)
             self._finish("refused", self.tr("Connexion refusée"), exc.message)
             return
         except LoginExpiredError as exc:
+            self._failed(exc)
             self._finish("expired", self.tr("Délai dépassé"), exc.message or self.tr(
                 "La demande n'a pas été validée à temps."))
             return
         except UserFacingError as exc:
+            self._failed(exc)
             self._finish("failed", self.tr("Connexion impossible"), exc.text("fr"))
             return
-        except Exception:
+        except Exception as exc:
+            self._failed(exc)
             log.exception("PSC login failed unexpectedly")
             self._finish("failed", self.tr("Connexion impossible"), self.tr(
                 "Une erreur inattendue est survenue. Les détails ont été écrits dans le journal "
@@ -343,6 +351,10 @@ class LoginDialog(QDialog):
                      else self.tr("Vous êtes connecté."))
         self.logged_in.emit(session)
         self._close_timer.start()
+
+    def _failed(self, error: BaseException) -> None:
+        self.error = error
+        self.login_failed.emit(error)
 
     def _finish(self, outcome: str, title: str, text: str) -> None:
         self._operation = None
@@ -396,7 +408,8 @@ class PasswordDialog(QDialog):
 
     submitted = Signal(str)
 
-    def __init__(self, address: str, *, login: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, address: str, *, login: str = "", message: str = "",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("passwordDialog")
         self.setWindowTitle(self.tr("Connexion à {address}").format(address=address))
@@ -405,6 +418,11 @@ class PasswordDialog(QDialog):
         intro = QLabel(self.tr("Mot de passe de la boîte {address}").format(address=address),
                        self)
         intro.setWordWrap(True)
+        # Why it is asked (refused, or none stored): ``message``, above the field.
+        self.message_label = QLabel(message, self)
+        self.message_label.setObjectName("passwordReason")
+        self.message_label.setWordWrap(True)
+        self.message_label.setVisible(bool(message))
         self.login_label = QLabel(login, self)
         self.password_edit = QLineEdit(self)
         self.password_edit.setObjectName("passwordEdit")
@@ -423,14 +441,17 @@ class PasswordDialog(QDialog):
         self.ok_button.setObjectName("passwordOkButton")
         self.ok_button.setDefault(True)
         self.ok_button.clicked.connect(self._submit)
-        cancel = QPushButton(self.tr("Annuler"), self)
-        cancel.clicked.connect(self.reject)
+        self.cancel_button = QPushButton(self.tr("Annuler"), self)
+        self.cancel_button.setObjectName("passwordCancelButton")
+        self.cancel_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        buttons.addWidget(cancel)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.ok_button)
+        self.setAccessibleDescription(message)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.message_label)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)

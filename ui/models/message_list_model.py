@@ -14,6 +14,8 @@ thread for the CPU. A jump (dragging the scroll bar) reads by offset.
 
 Sorting and searching re-query the store (``ORDER BY`` and FTS5 in SQL, see
 ``app.store.message_queries``); results of a superseded query are dropped (generation counter).
+So does the pane (``set_filter``: the messages exchanged with professionals, with patients, or
+with one patient, spec §9), an index walk as well.
 
 ``source`` is anything with ``first_page(query, limit)`` and ``page(query, offset, limit)``, and
 optionally ``page_from(query, anchor_id, limit, before=False)``:
@@ -45,7 +47,7 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from app.domain.xdm import display_subject
-from app.store.message_queries import ListQuery, MessageRow, ReceiptState, SortKey
+from app.store.message_queries import Audience, ListQuery, MessageRow, ReceiptState, SortKey
 from ui.operations import BackgroundOp, make_runner
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -247,6 +249,14 @@ class MessageListModel(QAbstractTableModel):
         base = self._query or self._base
         self.set_query(dataclasses.replace(base, folder_id=folder_id))
 
+    def set_filter(self, folder_id: int, audience: Audience, patient: str | None = None) -> None:
+        """Show ``folder_id``'s messages exchanged with ``audience`` (a pane of the mailbox,
+        spec §9), or with one ``patient`` only (address or INS), keeping the search and the
+        order."""
+        base = self._query or self._base
+        self.set_query(dataclasses.replace(base, folder_id=folder_id, account_id=None,
+                                           audience=audience, patient=patient))
+
     def set_search(self, text: str | None) -> None:
         base = self._query or self._base
         text = (text or "").strip() or None
@@ -387,6 +397,27 @@ class MessageListModel(QAbstractTableModel):
                 if line.row.id == message_id:
                     return page * self._page_size + position
         return None
+
+    def set_row_state(self, message_ids: Sequence[int], *, unread: bool | None = None,
+                      flagged: bool | None = None) -> None:
+        """Show a local flag change at once, in place (``dataChanged``, no reset: the selection
+        stays): the store is written meanwhile, and the next refresh reads it back."""
+        wanted = set(message_ids)
+        changes: dict[str, bool] = {}
+        if unread is not None:
+            changes["unread"] = unread
+        if flagged is not None:
+            changes["flagged"] = flagged
+        if not wanted or not changes:
+            return
+        for page, lines in self._pages.items():
+            for position, line in enumerate(lines):
+                if line.row.id not in wanted:
+                    continue
+                lines[position] = dataclasses.replace(
+                    line, row=dataclasses.replace(line.row, **changes))
+                row = page * self._page_size + position
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1), [])
 
     # -- Qt model interface ----------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -134,10 +136,15 @@ class MessageTable(QTableView):
 
 
 class MessageListView(QWidget):
-    """Search field + table. Emits the store id of the message the user selects or opens."""
+    """Search field + table. Emits the store id of the message the user selects or opens.
+
+    Several rows may be selected (Ctrl/Maj+clic): the window's message actions (delete, move,
+    read, flag) apply to all of them; the reader follows only a single selection."""
 
     current_message_changed = Signal(object)  # int | None
-    message_activated = Signal(int)
+    message_activated = Signal(int)  # double-click or Entrée on a row
+    selection_changed = Signal()  # the set of selected rows changed
+    context_menu_requested = Signal(QPoint)  # global position (mouse or the keyboard's menu key)
 
     def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,6 +189,9 @@ class MessageListView(QWidget):
 
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.activated.connect(self._on_activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos)))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -212,6 +222,7 @@ class MessageListView(QWidget):
         header.blockSignals(False)
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.selection_changed.emit()
         current = self.table.selectionModel().currentIndex()
         rows = self.table.selectionModel().selectedRows()
         if len(rows) != 1 or not current.isValid():
@@ -231,3 +242,20 @@ class MessageListView(QWidget):
             if value is not None:
                 ids.append(int(value))
         return ids
+
+    def selected_rows(self) -> list[int]:
+        """The selected row numbers, in view order."""
+        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
+
+    def select_message(self, message_id: int) -> bool:
+        """Select ``message_id``'s row alone and make it current (the reader follows); False
+        when it is not among the rows read so far."""
+        row = self.model.row_of(message_id)
+        if row is None:
+            return False
+        index = self.model.index(row, int(Column.SUBJECT))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+        return True

@@ -1,13 +1,14 @@
-"""The main window's status bar: sync progress, connection state, outbox count, CPS card.
+"""The main window's status bar: sync progress, connection state, outbox count, quota, CPS card.
 
 Fed by the core's events (through ``ui.bridge.EventBridge``, on the GUI thread): progress from
 ``FolderSyncProgress``/``SyncFinished``, the connection from ``WatchStateChanged``, the outbox from
-the count the window reads off the UI thread. Nothing here reads the store or the network.
+the count the window reads off the UI thread, the quota from what the last sync stored (the
+window reads it off the UI thread too). Nothing here reads the store or the network.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from app.events import Event, FolderSyncProgress, SyncFinished, WatchStateChanged
@@ -34,6 +35,10 @@ class SyncStatusBar(QStatusBar):
         self.outbox_label = QLabel(self)
         self.outbox_label.setObjectName("outboxStatus")
         self.outbox_label.setAccessibleName(self.tr("Boîte d'envoi"))
+        self.quota_label = QLabel(self)
+        self.quota_label.setObjectName("quotaStatus")
+        self.quota_label.setAccessibleName(self.tr("Espace utilisé sur le serveur"))
+        self.quota_label.hide()
         self.account_count_label = QLabel(self)
         self.account_count_label.setObjectName("accountCount")
         self.account_count_label.setAccessibleName(self.tr("Nombre de comptes"))
@@ -41,6 +46,7 @@ class SyncStatusBar(QStatusBar):
         self.addWidget(self.progress)
         self.addPermanentWidget(self.connection_label)
         self.addPermanentWidget(self.outbox_label)
+        self.addPermanentWidget(self.quota_label)
         self.card = card
         if card is not None:
             self.addPermanentWidget(card)
@@ -127,3 +133,46 @@ class SyncStatusBar(QStatusBar):
         else:
             self.outbox_label.setText(self.tr("{count} messages à envoyer").format(count=count))
         self.outbox_label.setAlignment(Qt.AlignmentFlag.AlignVCenter)
+
+    # -- quota -----------------------------------------------------------------------------------
+    # Above these shares of a limit the label turns amber, then red: a full box refuses new mail,
+    # and in a health box that is a result or a letter that bounces.
+    QUOTA_WARNING = 0.90
+    QUOTA_CRITICAL = 0.98
+
+    def set_quota(self, storage_used: int | None, storage_limit: int | None,
+                  messages_used: int | None = None, messages_limit: int | None = None) -> None:
+        """Show the selected account's quota (bytes, message counts); hidden when the server
+        announced none. A limit of 0 or less, or a missing usage, is not a limit to show."""
+        parts: list[str] = []
+        shares: list[float] = []
+        locale = QLocale()
+        traditional = QLocale.DataSizeFormat.DataSizeTraditionalFormat
+        if storage_used is not None and storage_limit is not None and storage_limit > 0:
+            used = max(storage_used, 0)
+            shares.append(used / storage_limit)
+            parts.append(self.tr("{used} sur {limit}").format(
+                used=locale.formattedDataSize(used, 1, traditional),
+                limit=locale.formattedDataSize(storage_limit, 1, traditional)))
+        if messages_used is not None and messages_limit is not None and messages_limit > 0:
+            shares.append(max(messages_used, 0) / messages_limit)
+            parts.append(self.tr("{used} messages sur {limit}").format(
+                used=locale.toString(max(messages_used, 0)),
+                limit=locale.toString(messages_limit)))
+        if not shares:
+            self.quota_label.clear()
+            self.quota_label.setToolTip("")
+            self.quota_label.hide()
+            return
+        share = max(shares)
+        percent = locale.toString(min(share, 9.99) * 100, "f", 0)
+        self.quota_label.setText(self.tr("Quota : {percent} %").format(percent=percent))
+        self.quota_label.setToolTip("\n".join(parts))
+        if share >= self.QUOTA_CRITICAL:
+            colour = "#a4262c"
+        elif share >= self.QUOTA_WARNING:
+            colour = "#8a6d00"
+        else:
+            colour = ""
+        self.quota_label.setStyleSheet(f"QLabel {{ color: {colour}; }}" if colour else "")
+        self.quota_label.show()

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -54,6 +64,8 @@ from PySide6.QtWidgets import (
 from app.domain.settings import AppSettings
 from app.errors import UserFacingError
 from app.events import Event, MessagesChanged, MessagesStored, StoreIntegrityChecked
+from app.services.auth_events import CardRemoved
+from app.store.message_queries import Audience
 from ui.bridge import EventBridge
 from ui.dialogs import error_text
 from ui.models.account_model import AccountModel, AccountRow, NodeType, Pane, Roles
@@ -62,6 +74,7 @@ from ui.models.conversation_model import PatientRow, load_patients
 from ui.models.folder_model import FolderModel
 from ui.models.folder_model import Roles as FolderRoles
 from ui.models.message_list_model import MessageListModel
+from ui.models.message_list_model import Roles as ListRoles
 from ui.operations import BackgroundOp, make_runner
 from ui.services.lock_controller import LockController
 from ui.tray import NewMailNotifier
@@ -77,6 +90,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 REFRESH_DELAY_MS = 300
+# A local change (read, flag, move, delete) is sent by a pass this long after the last one.
+PUSH_CHANGES_DELAY_MS = 1_500
+MAX_DRAFTS_LISTED = 30  # Fichier ▸ Brouillons
+LABEL_ROWS_MAX = 500
 OUTBOX_INTERVAL_MS = 30_000
 # The profile's services (sync, outbox, receipts…) are built off the UI thread once the first
 # page of the list is painted (``Profile.start_services``): this long after that page came in,
@@ -213,7 +230,7 @@ class MainWindow(QMainWindow):
     sync_done = Signal(str)  # an account's first pass finished (address)
     filed = Signal(object)  # FiledDocument
     printed = Signal(object, int)  # message id, attachment position (-1: the message itself)
-    _outbox_finished = Signal()
+    _outbox_finished = Signal(object)  # run_due's results (None when it failed)
 
     def __init__(
         self,
@@ -243,6 +260,8 @@ class MainWindow(QMainWindow):
         self._current_message: int | None = None
         self._current_attachments: tuple[Any, ...] = ()
         self._watches: dict[str, Any] = {}
+        # address -> (AuthService, PscSession) of each Pro Santé Connect login this window made.
+        self._psc_sessions: dict[str, tuple[Any, Any]] = {}
         self._synced: set[str] = set()
         self._syncing: set[str] = set()
         self.composers: list[Any] = []
@@ -392,6 +411,9 @@ class MainWindow(QMainWindow):
             return
         self._services_requested = True
         self._services_timer.stop()
+        # The CPS card: watched on its own thread ("card-watch"), never this one; the card
+        # indicator and the lock controller follow its events through the bridge.
+        self.profile.watch_card(self.settings)
         self._cpu(self.profile.start_services, lambda _r: self._services_ready())
 
     def _services_ready(self) -> None:
@@ -482,7 +504,14 @@ class MainWindow(QMainWindow):
         self.add_account_action.triggered.connect(self.open_account_wizard)
         self.sync_action = self._action(self.tr("&Synchroniser"), "syncAction",
                                         QKeySequence(self.tr("F5")))
-        self.sync_action.triggered.connect(self.sync_all)
+        self.sync_action.triggered.connect(self._sync_requested)
+        # Fichier ▸ Brouillons: the drafts the composer saved as the user typed (filled when
+        # opened, and after each save).
+        self.drafts_menu = self._menu(QMenu(self.tr("&Brouillons"), self), "draftsMenu")
+        self.drafts_menu.menuAction().setObjectName("draftsMenuAction")
+        self.drafts_menu.menuAction().setToolTip(self.tr("Reprendre un brouillon enregistré"))
+        self.drafts_menu.aboutToShow.connect(self._load_drafts)
+        self._drafts: list[Any] = []
         self.quit_action = self._action(self.tr("&Quitter"), "quitAction",
                                         QKeySequence(self.tr("Ctrl+Q")))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -492,7 +521,8 @@ class MainWindow(QMainWindow):
         self.print_action.setToolTip(self.tr(
             "Imprimer le message, ou le document de l'aperçu quand il a le focus (Ctrl+P)"))
         self.print_action.triggered.connect(self.print_current)
-        for action in (self.new_message_action, self.new_patient_action, None,
+        for action in (self.new_message_action, self.new_patient_action,
+                       self.drafts_menu.menuAction(), None,
                        self.print_action, None,
                        self.sync_action, self.add_account_action, None):
             if action is None:
@@ -535,6 +565,8 @@ class MainWindow(QMainWindow):
         self.status_bar_action.toggled.connect(self.statusBar().setVisible)
         self.view_menu.addAction(self.status_bar_action)
 
+        self._build_message_menu(bar)
+
         self.tools_menu = self._menu(bar.addMenu(self.tr("&Outils")), "toolsMenu")
         self.directory_action = self._action(self.tr("&Annuaire"), "directoryAction",
                                              QKeySequence(self.tr("Ctrl+Shift+B")))
@@ -560,8 +592,9 @@ class MainWindow(QMainWindow):
             toolbar.setMovable(False)
             toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             for action in (self.sync_action, self.new_message_action, self.reply_action,
-                           self.reply_all_action, self.forward_action, self.print_action,
-                           self.directory_action):
+                           self.reply_all_action, self.forward_action, self.toggle_read_action,
+                           self.toggle_flag_action, self.move_action, self.delete_action,
+                           self.print_action, self.directory_action):
                 toolbar.addAction(action)
             self.addToolBar(toolbar)
             self.toolbar = toolbar
@@ -578,6 +611,676 @@ class MainWindow(QMainWindow):
             action.setShortcut(shortcut)
         self.addAction(action)  # shortcuts work even when the menu bar is hidden
         return action
+
+    # -- message actions (Thunderbird-style): delete, read/unread, flag, move -----------------
+    def _build_message_menu(self, bar: Any) -> None:
+        """The "Message" menu, the list's context menu and their shortcuts. Every action works
+        on all the selected rows; the store queues each change for the server (offline too)."""
+        self.message_menu = self._menu(bar.addMenu(self.tr("&Message")), "messageMenu")
+        self.toggle_read_action = self._action(self.tr("Marquer comme &lu"), "toggleReadAction",
+                                               QKeySequence(self.tr("M")))
+        self.toggle_read_action.setToolTip(self.tr(
+            "Marquer les messages sélectionnés comme lus ou non lus (M)"))
+        self.toggle_read_action.triggered.connect(self.toggle_read)
+        self.toggle_flag_action = self._action(self.tr("Marquer d'un &drapeau"),
+                                               "toggleFlagAction", QKeySequence(self.tr("S")))
+        self.toggle_flag_action.setToolTip(self.tr(
+            "Marquer les messages sélectionnés d'un drapeau, ou le retirer (S)"))
+        self.toggle_flag_action.triggered.connect(self.toggle_flag)
+        self.move_action = self._action(self.tr("Dé&placer vers…"), "moveAction",
+                                        QKeySequence(self.tr("Ctrl+Shift+M")))
+        self.move_action.setToolTip(self.tr(
+            "Déplacer les messages sélectionnés vers un autre dossier (Ctrl+Maj+M)"))
+        self.move_action.triggered.connect(self.open_move_dialog)
+        self.move_menu = self._menu(QMenu(self.tr("Déplacer &vers"), self), "moveToMenu")
+        self.move_menu.menuAction().setObjectName("moveToMenuAction")
+        self.move_menu.menuAction().setToolTip(self.tr(
+            "Choisir le dossier où déplacer les messages sélectionnés"))
+        self.move_menu.aboutToShow.connect(self._fill_move_menu)
+        self.delete_action = self._action(self.tr("&Supprimer"), "deleteAction",
+                                          QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setToolTip(self.tr(
+            "Mettre les messages sélectionnés à la corbeille (Suppr) ; dans la corbeille, "
+            "les supprimer définitivement"))
+        self.delete_action.triggered.connect(self.delete_selected)
+        for action in (self.toggle_read_action, self.toggle_flag_action,
+                       self.move_menu.menuAction(), self.move_action, None, self.delete_action):
+            if action is None:
+                self.message_menu.addSeparator()
+            else:
+                self.message_menu.addAction(action)
+        self.message_context_menu = self._menu(QMenu(self), "messageContextMenu")
+        for action in (self.reply_action, self.reply_all_action, self.forward_action, None,
+                       self.toggle_read_action, self.toggle_flag_action,
+                       self.move_menu.menuAction(), self.move_action, None, self.delete_action):
+            if action is None:
+                self.message_context_menu.addSeparator()
+            else:
+                self.message_context_menu.addAction(action)
+        self._select_after_load: int | None = None
+        self._kept_selection: list[int] = []
+        self._push_accounts: set[str] = set()
+        self._push_timer = QTimer(self)
+        self._push_timer.setSingleShot(True)
+        self._push_timer.setInterval(PUSH_CHANGES_DELAY_MS)
+        self._push_timer.timeout.connect(self._push_local_changes)
+        self._server_drafts: dict[int, Any] = {}  # message id -> the composer editing it
+        self.delete_confirmation: QMessageBox | None = None
+        self.move_dialog: QDialog | None = None
+        # Password prompts (PasswordDialog), one per account; accounts whose prompt was
+        # cancelled are not asked again until the user syncs by hand (no prompt loop).
+        self.password_dialogs: dict[str, Any] = {}
+        self._password_items: dict[str, set[int]] = {}
+        self._password_declined: set[str] = set()
+        if self.message_list is not None and self.message_model is not None:
+            self.message_list.selection_changed.connect(self._update_message_actions)
+            self.message_list.context_menu_requested.connect(self._show_message_context_menu)
+            self.message_list.message_activated.connect(self._on_message_activated)
+            self.message_model.loaded.connect(self._select_pending_message)
+            self.message_model.modelAboutToBeReset.connect(self._remember_selection)
+            self.message_model.modelReset.connect(self._update_message_actions)
+            self.composer_opened.connect(self._watch_composer_drafts)
+            self._load_drafts()
+        self._update_message_actions()
+
+    def _selected_lines(self) -> list[tuple[int, bool, bool]]:
+        """(message id, unread, flagged) of each selected row already read from the store."""
+        if self.message_list is None:
+            return []
+        lines = []
+        for index in self.message_list.table.selectionModel().selectedRows():
+            message_id = index.data(ListRoles.MESSAGE_ID)
+            if message_id is not None:
+                lines.append((int(message_id), bool(index.data(ListRoles.UNREAD)),
+                              bool(index.data(ListRoles.FLAGGED))))
+        return lines
+
+    def _update_message_actions(self) -> None:
+        selected = 0
+        if self.profile is not None and self.message_list is not None:
+            ranges = self.message_list.table.selectionModel().selection()
+            selected = sum(r.height() for r in ranges)
+        for action in (self.toggle_read_action, self.toggle_flag_action, self.move_action,
+                       self.move_menu.menuAction(), self.delete_action):
+            action.setEnabled(selected > 0)
+        # The labels follow the rows' state; past a screenful they keep the "mark" wording
+        # (reading every selected row would fetch pages the user never looked at).
+        lines = self._selected_lines() if 0 < selected <= LABEL_ROWS_MAX else []
+        # Thunderbird's toggles: any unread (unflagged) row selected means "mark them all".
+        if not lines or any(unread for _i, unread, _f in lines):
+            self.toggle_read_action.setText(self.tr("Marquer comme &lu"))
+        else:
+            self.toggle_read_action.setText(self.tr("Marquer comme &non lu"))
+        if not lines or not all(flagged for _i, _u, flagged in lines):
+            self.toggle_flag_action.setText(self.tr("Marquer d'un &drapeau"))
+        else:
+            self.toggle_flag_action.setText(self.tr("Retirer le &drapeau"))
+
+    def _show_message_context_menu(self, position: QPoint) -> None:
+        if self.profile is not None:
+            self.message_context_menu.popup(position)
+
+    def _current_account(self) -> Any | None:
+        return self._accounts.get(self._selection.address)
+
+    def _folder_entries(self) -> list[Any]:
+        from ui.windows.message_actions import folder_entries
+
+        return folder_entries(self.folder_model)
+
+    def toggle_read(self) -> None:
+        """M: mark the selected messages read, or unread when all of them are read already."""
+        lines = self._selected_lines()
+        if self.profile is None or not lines:
+            return
+        read = any(unread for _i, unread, _f in lines)
+        ids = [message_id for message_id, _u, _f in lines]
+        messages = self.profile.messages
+        self._change_flags(ids, lambda: messages.mark_read(ids, read), unread=not read)
+
+    def toggle_flag(self) -> None:
+        """S: flag the selected messages, or unflag them when all of them are flagged."""
+        lines = self._selected_lines()
+        if self.profile is None or not lines:
+            return
+        flagged = not all(flag for _i, _u, flag in lines)
+        ids = [message_id for message_id, _u, _f in lines]
+        messages = self.profile.messages
+        self._change_flags(ids, lambda: messages.mark_flagged(ids, flagged), flagged=flagged)
+
+    def _change_flags(self, ids: list[int], write: Callable[[], None], *,
+                      unread: bool | None = None, flagged: bool | None = None) -> None:
+        """Shown at once (bold follows), written to the store and its offline queue on the
+        database thread; a failed write puts the list back as the store has it."""
+        assert self.message_model is not None
+        model = self.message_model
+        model.set_row_state(ids, unread=unread, flagged=flagged)
+        self._update_message_actions()
+        address = self._selection.address
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(exc)
+            model.refresh()
+
+        def done(_result: None) -> None:
+            self._local_change_done(address)
+            # Read back what the store holds (a refresh read queued before this write would
+            # otherwise leave the list showing the state before it); the selection is kept.
+            self.schedule_refresh()
+
+        self._db(write, done, failed)
+
+    def _local_change_done(self, address: str) -> None:
+        """The counts change at once; the server gets the change at the next pass, which a
+        live account starts shortly (gathered: several keystrokes make one pass)."""
+        if self._closing:
+            return
+        self._load_folders()
+        if address in self._synced:
+            self._push_accounts.add(address)
+            self._push_timer.start()
+
+    def _push_local_changes(self) -> None:
+        accounts, self._push_accounts = self._push_accounts, set()
+        for address in accounts:
+            account = self._accounts.get(address)
+            if account is not None and not self._closing:
+                self.sync_account(account)
+
+    def _next_after(self, ids: list[int]) -> int | None:
+        """The message to select once ``ids`` leave the list: the one below the last of them,
+        else the one above the first (as Thunderbird does)."""
+        if self.message_list is None or self.message_model is None:
+            return None
+        gone = set(ids)
+        rows = [r for r in self.message_list.selected_rows()
+                if self.message_model.message_id(r) in gone]
+        if not rows:
+            return None
+        for row in range(rows[-1] + 1, self.message_model.rowCount()):
+            message_id = self.message_model.message_id(row)
+            if message_id is None:
+                return None  # not read yet: nothing sure to select
+            if message_id not in gone:
+                return message_id
+        for row in range(rows[0] - 1, -1, -1):
+            message_id = self.message_model.message_id(row)
+            if message_id is not None and message_id not in gone:
+                return message_id
+        return None
+
+    def _remember_selection(self) -> None:
+        """Before the list is read again: the rows selected together (one row is the message
+        being read, which ``_on_list_loaded`` selects again)."""
+        if self.message_list is not None:
+            ids = self.message_list.selected_message_ids()
+            self._kept_selection = ids if ids != [self._current_message] else []
+
+    def _select_pending_message(self, _count: int) -> None:
+        message_id, self._select_after_load = self._select_after_load, None
+        kept, self._kept_selection = self._kept_selection, []
+        if self.message_list is None or self.message_model is None:
+            return
+        if message_id is not None:
+            self.message_list.select_message(message_id)
+        elif kept:
+            # Silently, as ``_on_list_loaded`` does: the reader keeps what it shows.
+            table = self.message_list.table
+            selection = table.selectionModel()
+            flags = (QItemSelectionModel.SelectionFlag.Select
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            selection.blockSignals(True)
+            for kept_id in kept:
+                row = self.message_model.row_of(kept_id)
+                if row is not None:
+                    selection.select(self.message_model.index(row, 0), flags)
+            selection.blockSignals(False)
+            table.viewport().update()
+        # ``_on_list_loaded`` may have selected the message being read again, signals blocked.
+        self._update_message_actions()
+
+    def delete_selected(self) -> None:
+        """Suppr: to the Trash of the box; in the Trash (or with no Trash at all), after a
+        confirmation, for good — locally now and on the server at the next pass."""
+        ids = [message_id for message_id, _u, _f in self._selected_lines()]
+        if self.profile is None or not ids:
+            return
+        from ui.windows.message_actions import trash_folder
+
+        entries = self._folder_entries()
+        trash = trash_folder(entries, self._selection.folder_id)
+        next_id = self._next_after(ids)
+        if trash is not None and trash.folder_id != self._selection.folder_id:
+            self._remove_messages(ids, target=trash, next_id=next_id)
+            return
+        self._confirm_delete(ids, next_id, has_trash=trash is not None)
+
+    def _confirm_delete(self, ids: list[int], next_id: int | None, *, has_trash: bool) -> None:
+        if len(ids) == 1:
+            text = self.tr("Supprimer définitivement le message sélectionné ?")
+        else:
+            text = self.tr("Supprimer définitivement les {count} messages sélectionnés ?").format(
+                count=len(ids))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Supprimer définitivement"), text,
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("deleteConfirmation")
+        box.setInformativeText(
+            self.tr("Ils seront supprimés de ce poste et du serveur. Cette action est "
+                    "irréversible.") if has_trash else
+            self.tr("Ce compte n'a pas de corbeille : ils seront supprimés de ce poste et du "
+                    "serveur. Cette action est irréversible."))
+        confirm = box.addButton(self.tr("&Supprimer définitivement"),
+                                QMessageBox.ButtonRole.DestructiveRole)
+        confirm.setObjectName("confirmDeleteButton")
+        cancel = box.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)  # Entrée must not destroy anything
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: Any) -> None:
+            self.delete_confirmation = None
+            if button is confirm:
+                self._remove_messages(ids, target=None, next_id=next_id)
+
+        box.buttonClicked.connect(answered)
+        self.delete_confirmation = box
+        box.open()
+
+    def _fill_move_menu(self) -> None:
+        self.move_menu.clear()
+        current = self._selection.folder_id
+        entries = [e for e in self._folder_entries() if e.folder_id != current]
+        if not entries:
+            empty = self.move_menu.addAction(self.tr("Aucun autre dossier"))
+            empty.setEnabled(False)
+            return
+        for entry in entries:
+            action = self.move_menu.addAction(entry.label.replace("&", "&&"))
+            action.setObjectName(f"moveTo{entry.folder_id}")
+            action.triggered.connect(
+                lambda _checked=False, name=entry.full_name: self.move_selected_to(name))
+
+    def open_move_dialog(self) -> None:
+        """Ctrl+Maj+M: choose the folder in a dialog (type to filter, Entrée to move)."""
+        count = len(self._selected_lines())
+        if self.profile is None or not count:
+            return
+        from ui.windows.message_actions import MoveToFolderDialog
+
+        current = self._selection.folder_id
+        entries = [e for e in self._folder_entries() if e.folder_id != current]
+        dialog = MoveToFolderDialog(entries, count=count, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.folder_chosen.connect(self.move_selected_to)
+        dialog.finished.connect(lambda _r: setattr(self, "move_dialog", None))
+        self.move_dialog = dialog
+        dialog.open()
+
+    def move_selected_to(self, full_name: str) -> None:
+        ids = [message_id for message_id, _u, _f in self._selected_lines()]
+        target = next((e for e in self._folder_entries() if e.full_name == full_name), None)
+        if self.profile is None or not ids or target is None:
+            return
+        if target.folder_id == self._selection.folder_id:
+            return
+        self._remove_messages(ids, target=target, next_id=self._next_after(ids))
+
+    def _source_ref(self) -> str:
+        """The audit trail's name for the folder shown (its special use or ``#<id>``)."""
+        from ui.windows.message_actions import audit_folder_ref
+
+        source_id = self._selection.folder_id
+        entries = {e.folder_id: e for e in self._folder_entries()}
+        return audit_folder_ref(entries.get(source_id or -1), source_id or 0)
+
+    def _remove_messages(self, ids: list[int], *, target: Any | None, next_id: int | None,
+                         account: Any | None = None, source: str | None = None) -> None:
+        """Move ``ids`` to ``target`` (None: delete them), trace each one in the audit trail
+        (ids and folder references only), then show the next message. ``account`` and
+        ``source`` (the folder's audit name): those shown, unless given."""
+        assert self.profile is not None
+        from app.domain.audit import AuditAction
+        from app.services.credentials import actor_of
+        from ui.windows.message_actions import audit_folder_ref
+
+        messages, audit = self.profile.messages, self.profile.audit
+        if account is None:
+            account = self._current_account()
+        address = str(account.address) if account is not None else self._selection.address
+        if source is None:
+            source = self._source_ref()
+        if target is None:
+            action, suffix = AuditAction.DELETE, ""
+        else:
+            action = AuditAction.MOVE
+            suffix = " " + audit_folder_ref(target, target.folder_id)
+        verb = "LOCAL DELETE" if target is None else "LOCAL MOVE"
+        target_name = None if target is None else str(target.full_name)
+
+        def run() -> None:
+            uids: dict[int, int | None] = {}
+            for message_id in ids:
+                detail = messages.get(message_id)
+                uids[message_id] = None if detail is None else detail.summary.uid
+            if target_name is None:
+                messages.delete(ids)
+            else:
+                messages.move(ids, target_name)
+            if account is None:
+                return
+            actor = actor_of(account)
+            for message_id, uid in uids.items():
+                where = source if uid is None else f"{source} UID {uid}"
+                try:
+                    audit.record(mailbox=account.address, actor=actor, action=action,
+                                 request=f"{verb} {where}{suffix}", message_ref=message_id)
+                except Exception:  # the change is made: a refused trace must not hide it
+                    log.warning("audit entry refused for a local %s", action.value)
+
+        def done(_result: None) -> None:
+            if self._current_message in ids:
+                self._show_placeholder()
+            self._select_after_load = next_id
+            if self.message_model is not None and self.message_model.query is not None:
+                self.message_model.refresh()
+            self._local_change_done(address)
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(exc)
+            self._refresh_now()
+
+        self._db(run, done, failed)
+
+    # -- drafts: the composer's saved drafts, and the server's \Drafts folder -----------------
+    def _load_drafts(self) -> None:
+        if self.profile is None or self._closing:
+            return
+        from app.store.outbox_store import DraftStore
+
+        drafts = DraftStore(database=self.profile.database)
+        self._db(lambda: drafts.summaries(limit=MAX_DRAFTS_LISTED), self._show_drafts,
+                 lambda _exc: None)
+
+    def _show_drafts(self, summaries: list[Any]) -> None:
+        """One entry per draft: its subject (on screen only) and when it was saved."""
+        import time
+
+        self._drafts = list(summaries)
+        self.drafts_menu.clear()
+        if not summaries:
+            empty = self.drafts_menu.addAction(self.tr("Aucun brouillon"))
+            empty.setEnabled(False)
+            return
+        several = len(self._accounts) > 1
+        for draft in summaries:
+            subject = draft.subject.strip() or self.tr("(sans objet)")
+            when = time.strftime("%d/%m/%Y %H:%M", time.localtime(draft.updated_at))
+            text = self.tr("{subject} — {when}").format(subject=subject, when=when)
+            if several and draft.account:
+                text += f" ({draft.account})"
+            action = self.drafts_menu.addAction(text.replace("&", "&&"))
+            action.setObjectName(f"draft{draft.id}")
+            action.triggered.connect(
+                lambda _checked=False, draft_id=draft.id: self.open_draft(draft_id))
+
+    def open_draft(self, draft_id: int) -> Any:
+        """A saved draft in the composer (recipients, subject, text, attachments, receipt
+        request); sending it removes the draft. Already open: that composer comes forward."""
+        for composer in self.composers:
+            if composer.draft_id == draft_id and composer.isVisible():
+                composer.raise_()
+                composer.activateWindow()
+                return composer
+        return self.open_composer(draft_id=draft_id)
+
+    def _watch_composer_drafts(self, composer: Any) -> None:
+        for signal in (composer.draft_saved, composer.queued, composer.closed):
+            signal.connect(lambda *_a: self._load_drafts())
+
+    def _on_message_activated(self, message_id: int) -> None:
+        """Double-click or Entrée: a message of the \\Drafts folder opens in the composer."""
+        from ui.windows.message_actions import is_drafts_folder
+
+        index = self.folder_tree.currentIndex()
+        if index.isValid() and is_drafts_folder(str(index.data(FolderRoles.FULL_NAME) or ""),
+                                                index.data(FolderRoles.SPECIAL_USE)):
+            self.open_server_draft(message_id)
+        elif message_id != self._current_message and self.profile is not None:
+            self.open_message(message_id)
+
+    def open_server_draft(self, message_id: int) -> None:
+        """A draft of the server's \\Drafts folder (saved by this or another client) in the
+        composer. The server copy stays as long as nothing changes; once the composer saves
+        its own draft or sends, the server copy is removed (replaced, as Thunderbird does), so
+        the draft never exists twice."""
+        if self.profile is None:
+            return
+        composer = self._server_drafts.get(message_id)
+        if composer is not None and composer.isVisible():
+            composer.raise_()
+            composer.activateWindow()
+            return
+        account = self._current_account()
+        if account is None:
+            return
+        from ui.windows.message_actions import draft_payload_from_raw
+
+        messages = self.profile.messages
+        address, login = str(account.address), str(account.login)
+
+        def parsed(raw: bytes | None) -> None:
+            if raw is None:
+                self.status.showMessage(self.tr(
+                    "Ce brouillon n'est pas encore téléchargé ; réessayez après la "
+                    "synchronisation."), 8000)
+                return
+            self._cpu(lambda: draft_payload_from_raw(raw, from_address=address, login=login),
+                      lambda payload: self._edit_server_draft(message_id, payload))
+
+        self._db(lambda: messages.raw(message_id), parsed)
+
+    def _edit_server_draft(self, message_id: int, payload: dict[str, Any]) -> None:
+        composer = self.open_composer()
+        # The composer's own draft loader: fills the fields without marking the draft changed.
+        composer._on_draft_loaded(payload)
+        self._server_drafts[message_id] = composer
+        from app.store.outbox_store import DraftStore
+        from ui.windows.message_actions import draft_content
+
+        assert self.profile is not None
+        drafts = DraftStore(database=self.profile.database)
+        account, source = self._current_account(), self._source_ref()
+        baseline = draft_content(composer.draft_payload())
+        replaced = False
+
+        def supersede(*_args: Any) -> None:
+            nonlocal replaced
+            if replaced or self.profile is None:
+                return
+            replaced = True
+            if self._server_drafts.get(message_id) is composer:
+                del self._server_drafts[message_id]
+            self._remove_messages([message_id], target=None, next_id=None, account=account,
+                                  source=source)
+
+        def saved(draft_id: int) -> None:
+            if replaced:
+                return
+            if draft_content(composer.draft_payload()) == baseline:
+                # Saved as opened (the composer re-checks its recipients once shown): the
+                # server copy is still the draft; the composer's copy would be a second one.
+                self._db(lambda: drafts.delete(draft_id), lambda _r: self._load_drafts(),
+                         lambda _exc: None)
+                return
+            supersede()
+
+        def closed() -> None:
+            if self._server_drafts.get(message_id) is composer:
+                del self._server_drafts[message_id]
+
+        composer.draft_saved.connect(saved)
+        composer.queued.connect(supersede)
+        composer.closed.connect(closed)
+
+    # -- password prompt (password accounts: refused or missing password) ---------------------
+    def _sync_requested(self) -> None:
+        """F5 / Synchroniser: the user asks, so a cancelled password prompt may come back."""
+        self._password_declined.clear()
+        self.sync_all()
+
+    def _maybe_ask_password(self, account: Any, exc: BaseException,
+                            items: Iterable[int] = ()) -> None:
+        """A password account whose server refused the password, or whose password is not in
+        the keyring (any more): ask for it, once per account at a time."""
+        from app.domain.account import AuthMethod
+        from app.errors import AuthenticationError, ServerUnreachableError
+
+        if self.profile is None or self._closing or account.auth is not AuthMethod.PASSWORD:
+            return
+        address = str(account.address)
+        if address in self._password_declined:
+            return
+        if isinstance(exc, AuthenticationError):
+            self._ask_password(account, items, missing=False)
+            return
+        if isinstance(exc, ServerUnreachableError) or not isinstance(exc, UserFacingError):
+            return
+        store = self.profile.accounts
+        wanted = list(items)
+
+        def checked(missing: bool) -> None:
+            if missing and address not in self._password_declined:
+                self._ask_password(account, wanted, missing=True)
+
+        self._db(lambda: not store.password(account), checked, lambda _exc: None)
+
+    def _ask_password(self, account: Any, items: Iterable[int], *, missing: bool) -> None:
+        from ui.dialogs.login_dialog import PasswordDialog
+
+        address = str(account.address)
+        self._password_items.setdefault(address, set()).update(items)
+        dialog = self.password_dialogs.get(address)
+        if dialog is not None:
+            dialog.raise_()
+            return
+        reason = (self.tr("Aucun mot de passe n'est enregistré pour ce compte.") if missing
+                  else self.tr("Le serveur a refusé le mot de passe enregistré."))
+        dialog = PasswordDialog(address, login=str(account.login), message=reason, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(lambda password: self._password_submitted(account, dialog,
+                                                                           password))
+        dialog.rejected.connect(lambda: self._password_cancelled(account))
+        dialog.finished.connect(lambda _r: self._password_dialog_closed(address, dialog))
+        self.password_dialogs[address] = dialog
+        dialog.open()
+
+    def _password_dialog_closed(self, address: str, dialog: Any) -> None:
+        if self.password_dialogs.get(address) is dialog:
+            del self.password_dialogs[address]
+
+    def _password_cancelled(self, account: Any) -> None:
+        address = str(account.address)
+        self._password_declined.add(address)
+        self._password_items.pop(address, None)
+        self.status.sync_failed(address, self.tr(
+            "mot de passe requis — connexion annulée (Synchroniser pour réessayer)"))
+
+    def _password_submitted(self, account: Any, dialog: Any, password: str) -> None:
+        """Checked off the UI thread by logging in with it (traced as any login); only a
+        password the server accepts is stored, then that connection runs the pass that had
+        failed — the one retry."""
+        if self.profile is None or self._closing:
+            return
+        from app.errors import AuthenticationError
+        from app.services.sync_engine import default_connection
+        from app.services.sync_runner import SyncRunner
+
+        address = str(account.address)
+        if address in self._syncing:
+            dialog.fail(self.tr("Une synchronisation est en cours ; réessayez dans un instant."))
+            return
+        engine, store = self.profile.sync, self.profile.accounts
+        if self.sync_runner is None:
+            self.sync_runner = SyncRunner(engine)
+        stored = False
+
+        def run() -> Any:
+            nonlocal stored
+            conn = default_connection(account)
+            engine.connect_and_login(conn, account, password)  # closes conn when refused
+            try:
+                store.set_password(account, password)
+                stored = True
+                return engine.sync_with(conn, account)
+            finally:
+                conn.close()
+
+        def open_dialog() -> Any:
+            return dialog if self.password_dialogs.get(address) is dialog else None
+
+        def succeeded(_report: Any) -> None:
+            self._password_declined.discard(address)
+            if open_dialog() is not None:
+                dialog.accept()
+            self._password_accepted(account)
+            self._synced_pass(account)
+
+        def failed(exc: BaseException) -> None:
+            self._syncing.discard(address)
+            if stored:  # the password is right: the pass itself failed (network…)
+                self._password_declined.discard(address)
+                if open_dialog() is not None:
+                    dialog.accept()
+                self._password_accepted(account)
+                self.status.sync_failed(address, error_text(exc, self.tr(
+                    "la synchronisation a échoué (détails dans le journal)")))
+                return
+            self.status.sync_failed(address, error_text(exc, self.tr(
+                "la connexion a échoué (détails dans le journal)")))
+            if open_dialog() is None:
+                return  # cancelled meanwhile: the account stays in error
+            if isinstance(exc, AuthenticationError):
+                dialog.fail(self.tr("Le serveur a refusé ce mot de passe. Vérifiez-le et "
+                                    "réessayez."))
+            else:
+                dialog.fail(error_text(exc, self.tr(
+                    "La connexion a échoué. Les détails ont été écrits dans le journal.")))
+
+        self._syncing.add(address)
+        self.status.sync_started(address)
+        BackgroundOp(run).success(succeeded).failure(failed).run_in_background(
+            self.sync_runner.executor_for(account), self._runner)
+
+    def _password_accepted(self, account: Any) -> None:
+        """The new password is stored: the lock screen checks it from now on, and the sends
+        the old one had failed go once more."""
+        if self.lock is not None:
+            self._load_unlock_policy()
+        items = sorted(self._password_items.pop(str(account.address), set()))
+        if not items or self.profile is None:
+            return
+        import time
+
+        outbox = self.profile.outbox
+
+        def requeue() -> None:
+            for item_id in items:
+                outbox.store.requeue(item_id, now=time.time())
+
+        self._db(requeue, lambda _r: (self._count_outbox(), self.run_outbox()))
+
+    def _refused_sends(self, results: Any) -> None:
+        """Sends refused for the password (SMTP AUTH): the same prompt as a refused sync."""
+        from app.errors import AuthenticationError
+
+        for result in results or ():
+            error = getattr(result, "error", None)
+            if not isinstance(error, AuthenticationError):
+                continue
+            item = result.item
+            account = self._accounts.get(str(item.account_address))
+            if account is not None and str(account.login) == str(item.account_login):
+                self._maybe_ask_password(account, error, items=[int(item.id)])
 
     # -- background helpers ------------------------------------------------------------------
     def _db(self, fn: Callable[[], T], done: Callable[[T], None],
@@ -653,17 +1356,16 @@ class MainWindow(QMainWindow):
 
     def _select_account(self, address: str, login: str, pane: str) -> None:
         changed = address != self._selection.address
+        pane_changed = pane != self._selection.pane
         self._selection.address, self._selection.login, self._selection.pane = (
             address, login, pane)
         patients = pane == Pane.PATIENTS.value
         self.patient_pane.setVisible(patients and self.profile is not None)
+        if changed:
+            self.patient_pane.clear_selection()  # a patient of the mailbox left behind
         if patients and self.profile is not None:
             self.right_splitter.setSizes([220, 240, 320])
             self._load_patients()
-        elif self.message_list is not None:
-            self.message_list.search.clear()
-            if self.message_model is not None and self.message_model.query is not None:
-                self.message_model.set_search(None)
         if self.profile is None:
             return
         account_id = self._account_ids.get(address)
@@ -673,7 +1375,13 @@ class MainWindow(QMainWindow):
             self.folder_model.set_folders([])
             self._show_placeholder()
             if account_id is not None:
-                self._load_folders(reset=True)
+                self._load_folders(reset=True)  # its inbox then shows this pane's messages
+        elif pane_changed and self._selection.folder_id is not None:
+            # The other pane of the same mailbox: the same folder, its other messages, and the
+            # folders' counts of that pane.
+            self._show_placeholder()
+            self._show_folder_list()
+            self._load_folders()
 
     # -- folders -----------------------------------------------------------------------------
     def _load_folders(self, *, reset: bool = False) -> None:
@@ -684,9 +1392,11 @@ class MainWindow(QMainWindow):
 
         shared, login = self._shared_mailbox(self._selection.address)
 
+        pane = self._selection.pane
+
         def loaded(folders: list[Any]) -> None:
-            if account_id != self._selection.account_id:
-                return  # the user moved to another account meanwhile
+            if account_id != self._selection.account_id or pane != self._selection.pane:
+                return  # the user moved to another account or pane meanwhile
             if reset or self.folder_model.rowCount() == 0:
                 self.folder_model.set_folders(folders, shared_mailbox=shared, login=login)
                 personal = self.folder_model.personal_index()
@@ -702,7 +1412,26 @@ class MainWindow(QMainWindow):
                     if inbox.isValid():
                         self.folder_tree.setCurrentIndex(inbox)
 
-        self._db(lambda: queries.folder_counts(account_id), loaded)
+        audience = (Audience.PATIENTS if self._selection.pane == Pane.PATIENTS.value
+                    else Audience.PROFESSIONALS)
+        self._db(lambda: queries.folder_counts(account_id, audience), loaded)
+        self._load_quota(account_id)
+
+    def _load_quota(self, account_id: int) -> None:
+        """The selected account's quota as the last sync stored it (RFC 9208 GETQUOTAROOT)."""
+        assert self.profile is not None
+        messages = self.profile.messages
+
+        def shown(quota: Any) -> None:
+            if account_id != self._selection.account_id:
+                return
+            if quota is None:
+                self.status.set_quota(None, None)
+            else:
+                self.status.set_quota(quota.storage_used, quota.storage_limit,
+                                      quota.messages_used, quota.messages_limit)
+
+        self._db(lambda: messages.quota(account_id), shown)
 
     def _shared_mailbox(self, address: str) -> tuple[str | None, str]:
         """An ORG box opened with a member's own login is read through the shared namespace
@@ -723,7 +1452,7 @@ class MainWindow(QMainWindow):
         self._selection.folder_id = int(folder_id)
         self._show_placeholder()
         self.message_list.set_scope_name(str(current.data() or ""))
-        self.message_model.set_folder(int(folder_id))
+        self._show_folder_list()
 
     def current_folder_id(self) -> int | None:
         return self._selection.folder_id
@@ -738,12 +1467,21 @@ class MainWindow(QMainWindow):
     def _on_patients(self, rows: list[PatientRow]) -> None:
         self.patient_pane.set_patients(rows)
 
-    def _on_patient_selected(self, row: PatientRow | None) -> None:
-        # The patient's messages: the list searches the current folder for their address.
-        if self.message_list is None or row is None:
+    def _on_patient_selected(self, _row: PatientRow | None) -> None:
+        # That patient's messages in the folder, or every patient's again.
+        self._show_folder_list()
+
+    def _show_folder_list(self) -> None:
+        """The selected folder's messages of the selected pane (spec §9): those exchanged with
+        professionals only, or with patients (the chosen patient only, when there is one)."""
+        folder_id = self._selection.folder_id
+        if self.message_model is None or folder_id is None:
             return
-        self.message_list.search.setText(row.address)
-        self.message_list.apply_search()
+        if self._selection.pane == Pane.PATIENTS.value:
+            self.message_model.set_filter(folder_id, Audience.PATIENTS,
+                                          self.patient_pane.selected_patient_address())
+        else:
+            self.message_model.set_filter(folder_id, Audience.PROFESSIONALS)
 
     def new_patient_message(self) -> None:
         if self.profile is None:
@@ -837,6 +1575,8 @@ class MainWindow(QMainWindow):
 
         self._db(load, loaded)
         if unread:
+            self.message_model.set_row_state([message_id], unread=False)  # not bold, at once
+            self._update_message_actions()
             # Through the store's offline-change queue: the sync engine replays it on the server.
             self._db(lambda: messages.mark_read([message_id]), lambda _r: self.schedule_refresh())
 
@@ -1138,13 +1878,14 @@ class MainWindow(QMainWindow):
 
     # -- composer, reply, directory ----------------------------------------------------------
     def open_composer(self, *, to: Iterable[str] = (), cc: Iterable[str] = (),
-                      subject: str = "", body: str = "") -> Any:
+                      subject: str = "", body: str = "", draft_id: int | None = None) -> Any:
         from ui.dialogs.composer import DEFAULT_UNDO_SECONDS, Composer
 
         assert self.profile is not None
         undo = self._undo_seconds if self._undo_seconds is not None else DEFAULT_UNDO_SECONDS
         composer = Composer(profile=self.profile, parent=self,
-                            from_address=self._selection.address or None, undo_seconds=undo)
+                            from_address=self._selection.address or None, undo_seconds=undo,
+                            draft_id=draft_id)
         composer.queued.connect(lambda _item: self._after_queue(undo))
         composer.closed.connect(lambda: self._composer_closed(composer))
         if to:
@@ -1317,6 +2058,9 @@ class MainWindow(QMainWindow):
         if self.lock is not None:
             self.lock.set_minutes(result.settings.lock_minutes)
             self.lock.lock_on_card_removal = result.settings.lock_on_card_removal
+        if self._services_requested and not self._closing:
+            # A new module, label or slot restarts the card watch (unchanged: nothing happens).
+            self.profile.watch_card(result.settings)
         self._db(lambda: save_settings(result, store=store, receipts=receipts,
                                        accounts=accounts),
                  lambda _r: self.status.showMessage(self.tr("Paramètres enregistrés."), 5000))
@@ -1345,13 +2089,47 @@ class MainWindow(QMainWindow):
         self._db(accounts.list, reload)
 
     def open_audit(self) -> None:
+        """The audit trail of the ORG boxes this person manages: the box's own login, or a
+        member holding the ACL "a" right as the last sync read it (MYRIGHTS, RFC 4314)."""
         if self.profile is None:
+            return
+        from app.services.mailbox_scope import opens_a_shared_box
+
+        messages = self.profile.messages
+        boxes = [a for a in self._accounts.values()
+                 if str(getattr(a.kind, "value", a.kind)).upper() == "ORG"]
+
+        def managed() -> list[str]:
+            allowed = []
+            for account in boxes:
+                if not opens_a_shared_box(account):
+                    allowed.append(account.address)
+                    continue
+                account_id = messages.account_id(account.address, account.login)
+                if "a" in (messages.rights(account_id) or ""):
+                    allowed.append(account.address)
+            return allowed
+
+        self._db(managed, self._show_audit)
+
+    def _show_audit(self, mailboxes: list[str]) -> None:
+        assert self.profile is not None
+        if not mailboxes:
+            box = QMessageBox(QMessageBox.Icon.Information, self.tr("Journal d'audit"),
+                              self.tr("Le journal d'audit d'une boîte organisationnelle est "
+                                      "réservé à son responsable (droit d'administration de "
+                                      "la boîte sur le serveur). Aucune de vos boîtes ne vous "
+                                      "donne ce droit, ou la boîte n'a pas encore été "
+                                      "synchronisée."),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("auditRefused")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.audit_refusal = box
+            box.open()
             return
         from ui.dialogs.audit_viewer import AuditViewer
 
-        boxes = [a.address for a in self._accounts.values()
-                 if str(getattr(a.kind, "value", a.kind)).upper() == "ORG"]
-        viewer = AuditViewer(self.profile.audit, mailboxes=boxes,
+        viewer = AuditViewer(self.profile.audit, mailboxes=mailboxes,
                              executor=self.profile.executors.db, parent=self)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.audit_viewer = viewer
@@ -1404,14 +2182,23 @@ class MainWindow(QMainWindow):
         self._syncing.discard(address)
         reason = error_text(exc, self.tr("la synchronisation a échoué (détails dans le journal)"))
         self.status.sync_failed(address, reason)
+        # A refused or missing password: ask for it (PasswordDialog), then retry once.
+        self._maybe_ask_password(account, exc)
 
     def _login_psc(self, account: Any) -> None:
         """Pro Santé Connect (CIBA): the dialog shows the binding code; on approval the session
         is attached to the account's credentials and the sync starts."""
         assert self.profile is not None
         from app.services.auth_service import AuthService
+        from app.services.credentials import NoSessionError
         from ui.dialogs.login_dialog import LoginDialog
 
+        current = getattr(self, "login_dialog", None)
+        with contextlib.suppress(RuntimeError):  # RuntimeError: that dialog is deleted
+            if current is not None and current.isVisible():
+                current.raise_()  # one PSC login at a time: F5 / the lock must not open a second
+                current.activateWindow()
+                return
         credentials = self.profile.credentials
         try:
             auth = AuthService(credentials.oidc_settings(account),
@@ -1425,15 +2212,62 @@ class MainWindow(QMainWindow):
 
         def logged_in(session: Any) -> None:
             loop = self._loop or asyncio.get_event_loop()
+            # The window owns the service and its session from now on: a second login replaces
+            # them (the old tokens dropped), logout and closing end them, card removal locks.
+            self._end_psc_session(account.address)
+            self._psc_sessions[account.address] = (auth, session)
             credentials.attach_session(account, session, loop)
             self._db(lambda: credentials.audit_login(account, None), lambda _r: None)
             if self.lock is not None and self.lock.locked:
                 self.lock.unlock()
             self.sync_account(account)
 
+        def failed(error: BaseException) -> None:  # each try traced, failures too (ECO.4.1.1)
+            self._db(lambda: credentials.audit_login(account, error), lambda _r: None)
+
+        def finished(_result: int) -> None:
+            if dialog.session is not None:
+                return
+            # Closed without a session: say so in the status bar (no sync starts), and drop the
+            # service (its HTTP client) on the loop it lives on.
+            self._sync_failed(account, NoSessionError())
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing was opened
+                asyncio.get_running_loop().create_task(auth.aclose())
+
         dialog.logged_in.connect(logged_in)
+        dialog.login_failed.connect(failed)
+        dialog.finished.connect(finished)
         self.login_dialog = dialog
         dialog.open()
+
+    def _end_psc_session(self, address: str) -> None:
+        """Drop the PSC session of ``address``: detached from the credentials at once (no more
+        token for IMAP/SMTP), its service closed on the loop (refresh task cancelled, tokens
+        forgotten, HTTP client closed)."""
+        held = self._psc_sessions.pop(address, None)
+        if held is None:
+            return
+        auth, _session = held
+        account = self._accounts.get(address)
+        if account is not None and self.profile is not None:
+            self.profile.credentials.detach_session(account)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.create_task(auth.aclose())
+
+    def _lock_card_sessions(self) -> None:
+        """The CPS card left the reader: the PSC sessions approved on it stop giving tokens
+        until the person logs in again (the window locks too: LockController)."""
+        from app.services.auth_service import CARD_REMOVED_REASON
+
+        if self.lock is None or not self.lock.lock_on_card_removal:
+            return
+        for _auth, session in self._psc_sessions.values():
+            if self.lock.approved_on_card(session.subject) and not session.ended:
+                session.lock(CARD_REMOVED_REASON)
 
     def _psc_relogin(self) -> None:
         from app.domain.account import AuthMethod
@@ -1484,24 +2318,28 @@ class MainWindow(QMainWindow):
         outbox = self.profile.outbox
         if self._loop is not None and self._loop.is_running():
             future: Any = asyncio.run_coroutine_threadsafe(outbox.run_due(), self._loop)
-            future.add_done_callback(lambda _f: self._outbox_done_later())
+            future.add_done_callback(self._outbox_done_later)
             return
         if self._outbox_thread is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._outbox_thread = ThreadPoolExecutor(1, thread_name_prefix="ui-outbox")
         BackgroundOp(lambda: asyncio.run(outbox.run_due())).success(
-            lambda _r: self._outbox_done()).failure(
+            self._outbox_done).failure(
             lambda exc: (self._show_error(exc), self._outbox_done())).run_in_background(
             self._outbox_thread, self._runner)
 
-    def _outbox_done_later(self) -> None:
+    def _outbox_done_later(self, future: Any = None) -> None:
         # May run on any thread: a signal emitted there is queued to the GUI thread.
+        results = None
+        if future is not None and not future.cancelled() and future.exception() is None:
+            results = future.result()
         with contextlib.suppress(RuntimeError):  # the window is gone
-            self._outbox_finished.emit()
+            self._outbox_finished.emit(results)
 
-    def _outbox_done(self) -> None:
+    def _outbox_done(self, results: Any = None) -> None:
         self._count_outbox()
+        self._refused_sends(results)  # a refused password: the prompt, then one more try
         # What was sent is filed in Sent: show it without waiting for the next push.
         if self._selection.address in self._synced:
             account = self._accounts.get(self._selection.address)
@@ -1525,6 +2363,8 @@ class MainWindow(QMainWindow):
             return
         self.status.handle_event(event)
         self.notifier.handle_event(event)
+        if isinstance(event, CardRemoved):
+            self._lock_card_sessions()  # before the lock controller forgets whose card it was
         if self.lock is not None:
             self.lock.handle_event(event)
         if isinstance(event, MessagesStored | MessagesChanged):
@@ -1562,6 +2402,9 @@ class MainWindow(QMainWindow):
     def logout(self) -> None:
         """Se déconnecter: drop the PSC sessions, stop syncing, close the window."""
         if self.profile is not None:
+            self.profile.stop_card_watch(wait=False)  # no card event past the logout
+            for address in list(self._psc_sessions):
+                self._end_psc_session(address)
             for account in self._accounts.values():
                 self.profile.credentials.detach_session(account)
         self.logout_requested.emit()
@@ -1575,6 +2418,10 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self._outbox_timer.stop()
         self.notifier.close()
+        if self.profile is not None:
+            self.profile.stop_card_watch(wait=True)  # its thread ends before the profile closes
+        for address in list(self._psc_sessions):
+            self._end_psc_session(address)
         if self.lock is not None:
             self.lock.close()
         for handle in self._watches.values():

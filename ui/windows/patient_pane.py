@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.ins import InsError, parse_ins, patient_address
-from ui.models.conversation_model import Column, ConversationModel, PatientRow, Roles
+from ui.models.conversation_model import Column, ConversationModel, PatientRow
 
 
 class NewPatientMessageDialog(QDialog):
@@ -81,16 +81,22 @@ class NewPatientMessageDialog(QDialog):
 
 
 class PatientPane(QWidget):
-    """Patients and their conversations for one mailbox; the window loads the rows."""
+    """Patients and their conversations for one mailbox; the window loads the rows.
+
+    Choosing a patient (or one of their conversations) narrows the message list to that
+    patient's messages; "Tous les patients" widens it again. ``patient_selected`` is emitted when
+    that choice changes, not for every click, and a reload of the rows (new mail) keeps it."""
 
     new_message_requested = Signal()
-    patient_selected = Signal(object)  # PatientRow | None
+    patient_selected = Signal(object)  # PatientRow, or None: every patient's messages again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patientPane")
         self.setAccessibleName(self.tr("Volet Patients"))
         self.model = ConversationModel(self)
+        self._address: str | None = None  # the chosen patient's address
+        self._quiet = False  # the choice changes without being announced
 
         self.title = QLabel(self.tr("Patients"), self)
         font = self.title.font()
@@ -103,6 +109,11 @@ class PatientPane(QWidget):
             "Écrire à un patient (messagerie de Mon espace santé) : c'est toujours le "
             "professionnel qui ouvre l'échange."))
         self.new_button.clicked.connect(self.new_message_requested)
+        self.all_button = QPushButton(self.tr("Tous les patients"), self)
+        self.all_button.setObjectName("allPatientsButton")
+        self.all_button.setToolTip(self.tr("Montrer à nouveau les messages de tous les patients"))
+        self.all_button.setEnabled(False)
+        self.all_button.clicked.connect(self.show_all)
 
         self.tree = QTreeView(self)
         self.tree.setObjectName("patientTree")
@@ -128,6 +139,7 @@ class PatientPane(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch()
+        top.addWidget(self.all_button)
         top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -137,7 +149,38 @@ class PatientPane(QWidget):
         self._on_reset()
 
     def set_patients(self, rows: list[PatientRow]) -> None:
-        self.model.set_patients(rows)
+        """Show ``rows``; the chosen patient stays chosen when still there (else: None is
+        announced)."""
+        address = self._address
+        self._quiet = True
+        try:
+            self.model.set_patients(rows)  # the reset forgets the current row, silently
+            self._address = None
+            row = self._row_of(address) if address is not None else None
+            if row is not None:
+                self.tree.setCurrentIndex(self.model.index(row, 0))
+        finally:
+            self._quiet = False
+        if address is not None and row is None:
+            self.all_button.setEnabled(False)
+            self.patient_selected.emit(None)
+
+    def _row_of(self, address: str) -> int | None:
+        wanted = address.casefold()
+        return next((i for i, p in enumerate(self.model.patients())
+                     if p.address.casefold() == wanted), None)
+
+    def show_all(self) -> None:
+        """No patient chosen any more: every patient's messages (announced)."""
+        self.tree.selectionModel().clear()
+
+    def clear_selection(self) -> None:
+        """Forget the chosen patient without announcing it (another mailbox is shown)."""
+        self._quiet = True
+        try:
+            self.tree.selectionModel().clear()
+        finally:
+            self._quiet = False
 
     def _on_reset(self) -> None:
         empty = self.model.rowCount() == 0
@@ -146,9 +189,14 @@ class PatientPane(QWidget):
         self.tree.expandAll()
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.patient_selected.emit(self.model.patient(current))
+        patient = self.model.patient(current)
+        address = patient.address if patient is not None else None
+        changed = address != self._address  # another conversation of the same patient: not
+        self._address = address
+        self.all_button.setEnabled(address is not None)
+        if changed and not self._quiet:
+            self.patient_selected.emit(patient)
 
     def selected_patient_address(self) -> str | None:
-        index = self.tree.currentIndex()
-        value = index.data(Roles.PATIENT_ADDRESS) if index.isValid() else None
-        return str(value) if value else None
+        """The chosen patient's address (the list shows only their messages), else None."""
+        return self._address
