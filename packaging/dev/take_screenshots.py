@@ -180,6 +180,11 @@ def main() -> int:
         bridge.close()
         profile.close()
         del translators
+        window.deleteLater()
+        pump(0.2)
+        # Destroy the application while Python is still whole: left to the interpreter's
+        # finalization, PySide's teardown of the remaining wrappers aborted the process.
+        app.shutdown()
     return 0
 
 

@@ -217,7 +217,13 @@ def test_folder_tree_and_status_after_sync(qtbot, profile: Any, sandbox: dict[st
         expected = ("Boîte d'envoi vide" if waiting == 0 else "1 message à envoyer"
                     if waiting == 1 else f"{waiting} messages à envoyer")
         qtbot.waitUntil(lambda: window.status.outbox_label.text() == expected, timeout=GUARD_MS)
-        assert window.status.connection_label.text().startswith("● ")
+        # Both accounts synced against the live sandbox: the status bar says "connected", and
+        # its tooltip names each account with its state (a lost one would say "Connexion perdue").
+        qtbot.waitUntil(lambda: window.status.connection_label.text() == "● Connecté",
+                        timeout=GUARD_MS)
+        tooltip = window.status.connection_label.toolTip()
+        assert world.DR_MARTIN.login in tooltip and world.DR_BERNARD.login in tooltip
+        assert "disconnected" not in tooltip
         from PySide6.QtCore import QLocale
 
         from tests.integration.sync_helpers import imap_as

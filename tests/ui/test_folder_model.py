@@ -54,6 +54,7 @@ def test_tree_with_unread_counts(qtmodeltester: Any, profile: Profile) -> None:
     inbox = model.inbox_index()
     assert inbox.data(Roles.FOLDER_ID) == folders["INBOX"]
     assert inbox.data(Roles.UNREAD) == 2 and inbox.data(Roles.TOTAL) == 6
+    assert inbox.data(Roles.LABEL) == "Boîte de réception"  # for the search field: no count
     font = inbox.data(Qt.ItemDataRole.FontRole)
     assert isinstance(font, QFont) and font.bold()
     assert "2 non lus" in inbox.data(Qt.ItemDataRole.ToolTipRole)

@@ -47,6 +47,7 @@ class Roles(enum.IntEnum):
     TOTAL = Qt.ItemDataRole.UserRole + 4
     SPECIAL_USE = Qt.ItemDataRole.UserRole + 5  # "\\Sent", ... or None ("INBOX" for the inbox)
     KIND = Qt.ItemDataRole.UserRole + 6  # group rows: "ORG" (the shared box) or "" (personal)
+    LABEL = Qt.ItemDataRole.UserRole + 7  # the folder's name as shown, without its unread count
 
 
 # A plain alias: pyside6-lupdate reads the context of each translate("Context", "…") call.
@@ -373,6 +374,8 @@ class FolderModel(QAbstractItemModel):
             return node.folder_id
         if role == Roles.FULL_NAME:
             return node.full_name
+        if role == Roles.LABEL:
+            return node.label
         if role == Roles.UNREAD:
             return node.unread
         if role == Roles.TOTAL:

@@ -1451,7 +1451,8 @@ class MainWindow(QMainWindow):
             return
         self._selection.folder_id = int(folder_id)
         self._show_placeholder()
-        self.message_list.set_scope_name(str(current.data() or ""))
+        # The name alone: its unread count differs between the panes and changes as mail comes.
+        self.message_list.set_scope_name(str(current.data(FolderRoles.LABEL) or ""))
         self._show_folder_list()
 
     def current_folder_id(self) -> int | None:
