@@ -101,6 +101,39 @@ def test_patients_load_from_the_encrypted_store(qtbot, profile: Any) -> None:
     assert load_patients(profile.database, "other@x.mssante.fr") == []
 
 
+def test_patient_names_come_from_what_the_patient_sent_through_the_patient_index(
+        qtbot, profile: Any) -> None:
+    from app.store.conversation_store import ConversationStore
+    from app.store.message_store import FolderInfo, HeaderRecord
+
+    store = ConversationStore(database=profile.database)
+    for conversation in _conversations():
+        store.save(conversation)
+    account_id = profile.messages.account_id(MAILBOX, MAILBOX)
+    (inbox,) = profile.messages.replace_folders(account_id, [FolderInfo("INBOX", "/", None)])
+
+    def header(uid: int, from_name: str, from_addr: str, to_addrs: str) -> HeaderRecord:
+        return HeaderRecord(uid=uid, message_id=f"<p{uid}@x>", date=1_700_000_000 + uid,
+                            internaldate=None, from_name=from_name, from_addr=from_addr,
+                            to_display="", to_addrs=to_addrs, cc_display="", cc_addrs="",
+                            subject="s", flags=frozenset(), size=1, has_attachments=False,
+                            is_xdm=False)
+
+    durand = f"{DURAND}@patient.mssante.fr"
+    profile.messages.store_headers(inbox.id, [
+        header(1, "Marie DURAND", durand.upper(), MAILBOX),  # what she sent: her name
+        header(2, "Dr Jean MARTIN", MAILBOX, durand),  # sent to her: not her name
+    ])
+    rows = {r.ins: r for r in load_patients(profile.database, MAILBOX)}
+    assert rows[DURAND].name == "Marie DURAND"
+    assert rows[LEFEVRE].name == ""  # no message told it
+    plan = " | ".join(str(r[3]) for r in profile.database.query(
+        "EXPLAIN QUERY PLAN SELECT patient_addr, from_name FROM message WHERE patient_addr IN "
+        "(?, ?) AND lower(from_addr) = patient_addr AND from_name != '' GROUP BY patient_addr",
+        (durand, "x@patient.mssante.fr")))
+    assert "message_patient" in plan and "SCAN message" not in plan
+
+
 def test_new_patient_message_needs_a_qualified_ins(qtbot) -> None:
     """ECO.2.2.6: the patient address is only built from a qualified INS."""
     dialog = NewPatientMessageDialog(ins=DURAND)

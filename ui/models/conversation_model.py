@@ -107,9 +107,12 @@ def load_patients(database: Any, mailbox: str) -> list[PatientRow]:
     names: dict[str, str] = {}
     if addresses:
         marks = ",".join("?" for _ in addresses)
+        # A seek in the patient index (migration 0013), not a pass over every message: a
+        # message a patient sent has that patient's address as its patient_addr.
         for row in database.query(
-            f"SELECT lower(from_addr), from_name FROM message WHERE lower(from_addr) IN ({marks})"
-            " AND from_name != '' GROUP BY lower(from_addr)", tuple(addresses)):
+            f"SELECT patient_addr, from_name FROM message WHERE patient_addr IN ({marks})"
+            " AND lower(from_addr) = patient_addr AND from_name != '' GROUP BY patient_addr",
+            tuple(addresses)):
             names[str(row[0])] = str(row[1])
     return group_conversations(conversations, names)
 
