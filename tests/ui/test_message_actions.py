@@ -434,6 +434,25 @@ def test_typing_in_the_search_field_is_not_a_shortcut(
     assert folder_of(profile, ids[4]) == "INBOX"
 
 
+def test_single_keys_do_nothing_to_messages_outside_the_list_and_the_reader(
+        qtbot: Any, window: MainWindow, profile: Profile, ids: dict[int, int]) -> None:
+    """Suppr, M and S in the folder tree or the account tree do not touch the selected
+    messages (Thunderbird: Suppr there is about folders); in the list they do."""
+    select_rows(window, [0, 1])
+    for tree in (window.folder_tree, window.account_tree):
+        window.activateWindow()
+        tree.setFocus()
+        qtbot.waitUntil(tree.hasFocus, timeout=WAIT_MS)
+        for key in (Qt.Key.Key_Delete, Qt.Key.Key_M, Qt.Key.Key_S):
+            QTest.keyClick(tree, key)
+        QApplication.processEvents()
+        assert pending(profile) == []
+        assert folder_of(profile, ids[4]) == "INBOX"
+    select_rows(window, [0])
+    QTest.keyClick(focus_list(qtbot, window), Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: bool(pending(profile)), timeout=WAIT_MS)
+
+
 def test_a_message_gone_meanwhile_is_reported_not_lost(
         qtbot: Any, window: MainWindow, profile: Profile, ids: dict[int, int]) -> None:
     """The sync expunged a selected message before the list refreshed: the delete fails with

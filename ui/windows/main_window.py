@@ -449,6 +449,8 @@ class MainWindow(QMainWindow):
         reader_page.setChildrenCollapsible(False)
         reader_page.setStretchFactor(0, 2)
         self.reader_stack.addWidget(reader_page)  # index 1, after the placeholder
+        for action in (self.toggle_read_action, self.toggle_flag_action, self.delete_action):
+            reader_page.addAction(action)  # their keys work in the reader too (see above)
         self._reader, self._attachment_bar = reader, attachment_bar
         self._reader_splitter = reader_page
 
@@ -649,6 +651,13 @@ class MainWindow(QMainWindow):
                 self.message_menu.addSeparator()
             else:
                 self.message_menu.addAction(action)
+        # Single keys act on messages only where messages are: the list and the reader. Suppr
+        # in the folder tree or the patient pane must not send the selected mail to the Trash.
+        for action in (self.toggle_read_action, self.toggle_flag_action, self.delete_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.removeAction(action)
+            if self.message_list is not None:
+                self.message_list.addAction(action)
         self.message_context_menu = self._menu(QMenu(self), "messageContextMenu")
         for action in (self.reply_action, self.reply_all_action, self.forward_action, None,
                        self.toggle_read_action, self.toggle_flag_action,
