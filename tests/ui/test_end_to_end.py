@@ -219,11 +219,14 @@ def test_folder_tree_and_status_after_sync(qtbot, profile: Any, sandbox: dict[st
         qtbot.waitUntil(lambda: window.status.outbox_label.text() == expected, timeout=GUARD_MS)
         # Both accounts synced against the live sandbox: the status bar says "connected", and
         # its tooltip names each account with its state (a lost one would say "Connexion perdue").
-        qtbot.waitUntil(lambda: window.status.connection_label.text() == "● Connecté",
-                        timeout=GUARD_MS)
-        tooltip = window.status.connection_label.toolTip()
-        assert world.DR_MARTIN.login in tooltip and world.DR_BERNARD.login in tooltip
-        assert "disconnected" not in tooltip
+        def both_connected() -> bool:
+            label = window.status.connection_label
+            tooltip = label.toolTip()
+            return (label.text() == "● Connecté" and world.DR_MARTIN.login in tooltip
+                    and world.DR_BERNARD.login in tooltip)
+
+        qtbot.waitUntil(both_connected, timeout=GUARD_MS)
+        assert "disconnected" not in window.status.connection_label.toolTip()
         from PySide6.QtCore import QLocale
 
         from tests.integration.sync_helpers import imap_as
