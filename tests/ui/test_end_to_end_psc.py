@@ -31,7 +31,6 @@ import httpx
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.composition import Profile, open_profile
@@ -62,17 +61,6 @@ T = TypeVar("T")
 
 
 # --- fixtures -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    """qasync's loop on the Qt thread, as in ``ui.main`` (closing a dialog must not stop it)."""
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
-
 
 @pytest.fixture
 def control(sandbox: dict[str, Any]) -> Iterator[Control]:

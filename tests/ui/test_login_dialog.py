@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain.session import CibaChannel, national_id_from
@@ -83,17 +82,6 @@ class FakeAuthService:
     def decide(self, verdict: str) -> None:
         assert self.answer is not None and not self.answer.done()
         self.answer.set_result(verdict)
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    # As in ui.main: closing a dialog must not stop the loop (Qt quits on the last window).
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,17 +31,6 @@ PASSPHRASE = "cheval agrafe pile correcte"
 WRONG = "cheval agrafe pile incorrecte"
 ADDRESS = "jean.martin@cabinet-rivoli.mssante.fr"
 T = TypeVar("T")
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    # As in ui.main: closing a dialog must not stop the loop (Qt quits on the last window).
-    qapp.setQuitOnLastWindowClosed(False)
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 def run(loop: qasync.QEventLoop, scenario: Awaitable[T]) -> T:
