@@ -182,7 +182,8 @@ def shown(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_cli_show_traces_the_read(shown: Any) -> None:
     """Before this, a message shown in the terminal left no trace at all (\\Seen set by
     another nurse, and ``show`` sends nothing to the server)."""
-    before = datetime.now().astimezone()
+    now = datetime.now().astimezone()
+    before = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the trail keeps ms
     result = shown.show(str(shown.message_id))
     after = datetime.now().astimezone()
     assert result.code == 0, result.err
