@@ -165,3 +165,30 @@ def special_folder(folders: Iterable[FolderState], use: str) -> FolderState | No
     wanted = use.casefold()
     found = [f for f in folders if (f.special_use or "").casefold() == wanted]
     return min(found, key=lambda f: (len(f.name), f.name)) if found else None
+
+
+# What a folder is called on servers that mark no special use (Dovecot inside a shared box, old
+# servers): the last component of its path, case-folded. Attributes come first; these are the
+# fallback, within one box.
+_NAMES_BY_USE: dict[str, frozenset[str]] = {
+    "\\sent": frozenset({"sent", "envoyés", "messages envoyés", "éléments envoyés",
+                          "sent items", "sent messages"}),
+    "\\trash": frozenset({"trash", "corbeille", "deleted items", "deleted messages",
+                           "messages supprimés", "éléments supprimés"}),
+    "\\drafts": frozenset({"drafts", "brouillons"}),
+}
+
+
+def leaf_name(full_name: str, delimiter: str | None = None) -> str:
+    """The last component of a folder's path, case-folded (both usual delimiters when the
+    server's is not known)."""
+    last = full_name
+    for separator in (delimiter,) if delimiter else ("/", "."):
+        last = last.split(separator)[-1]
+    return last.strip().casefold()
+
+
+def named_like(use: str, full_name: str, delimiter: str | None = None) -> bool:
+    """``full_name`` is one of the usual names of the ``use`` folder (``\\Sent``…)."""
+    return leaf_name(full_name, delimiter) in _NAMES_BY_USE.get(use.casefold(), frozenset())
+

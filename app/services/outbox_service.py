@@ -74,7 +74,7 @@ from app.protocols.smtp.submission import RecipientOutcome, SmtpError, Submissio
 from app.protocols.xdm.packer import pack_xdm
 from app.services.audit_service import AuditService, failure_from_exception
 from app.services.conversation_service import ConversationService
-from app.services.mailbox_scope import scope_folders
+from app.services.mailbox_scope import named_like, scope_folders
 from app.services.whitelist_service import WhitelistService
 from app.store.account_store import AccountStore
 from app.store.outbox_store import DraftStore, OutboxItem, OutboxStore, SendSettingsStore
@@ -737,11 +737,6 @@ class OutboxService:
 # --- the Sent folder over IMAP ------------------------------------------------------------------
 
 
-# Names a Sent folder goes by when the server marks none (compared case-folded, last component).
-_SENT_NAMES = frozenset({"sent", "envoyés", "messages envoyés", "éléments envoyés", "sent items",
-                         "sent messages"})
-
-
 class SentFolderConnection(Protocol):
     """What the Sent folder needs from an IMAP session (``app.protocols.imap.connection``)."""
 
@@ -798,9 +793,7 @@ class ImapSentFolder:
         # Servers that mark no special use (Dovecot never does inside a shared box): by name,
         # the last component only, so that "Partagé/x/Messages envoyés" matches too.
         for folder in folders:
-            delimiter = getattr(folder, "delimiter", None) or "/"
-            leaf = str(folder.name).rsplit(delimiter, 1)[-1].casefold()
-            if leaf in _SENT_NAMES:
+            if named_like("\\Sent", str(folder.name), getattr(folder, "delimiter", None)):
                 return str(folder.name)
         if scope.root is not None:
             delimiter = next((f.delimiter for f in scope.folders if f.delimiter), "/")

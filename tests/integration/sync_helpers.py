@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import queue
 import ssl
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,8 @@ from imapclient import IMAPClient
 
 from app.composition import Profile, open_profile
 from app.domain.account import Account, AuthMethod, Endpoint, MailboxKind, TlsMode
+from app.events import Event, MessagesStored, WatchStateChanged
+from app.services.sync_engine import CancelToken
 from tests.sandbox import demo_world as world
 
 
@@ -80,3 +85,42 @@ def simple_message(subject: str, body: str = "Texte du message.", *,
         f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         f"Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
     ).encode()
+
+
+class WatchInThread:
+    """``profile.sync.watch(account)`` (IDLE push) on a thread of its own, with short backoffs;
+    its state changes and stored messages queued for the test to wait on."""
+
+    def __init__(self, profile: Profile, account: Account, *, name: str = "watch",
+                 guard: float = 20.0) -> None:
+        self.events: queue.Queue[Event] = queue.Queue()
+        profile.events.subscribe(WatchStateChanged, self.events.put)
+        profile.events.subscribe(MessagesStored, self.events.put)
+        self.token = CancelToken()
+        self.failure: list[BaseException] = []
+        self.guard = guard
+        self.thread = threading.Thread(target=self._run, args=(profile, account), name=name)
+
+    def _run(self, profile: Profile, account: Account) -> None:
+        try:
+            profile.sync.watch(account, cancel=self.token, backoff_base=0.05, backoff_max=0.5)
+        except BaseException as exc:  # reported by the test's assertion on ``failure``
+            self.failure.append(exc)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait_for(self, predicate: Callable[[Event], bool], *, limit: int = 200) -> int:
+        """Consume events until ``predicate`` holds; returns how many were consumed."""
+        for count in range(1, limit + 1):
+            if predicate(self.events.get(timeout=self.guard)):
+                return count
+        raise AssertionError(f"no matching event among {limit}")
+
+    def wait_state(self, state: str) -> int:
+        return self.wait_for(lambda e: isinstance(e, WatchStateChanged) and e.state == state)
+
+    def stop(self) -> None:
+        self.token.cancel()
+        self.thread.join(timeout=self.guard)
+

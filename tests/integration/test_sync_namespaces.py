@@ -13,8 +13,6 @@ the rest runs against the sandbox's Dovecot.
 from __future__ import annotations
 
 import contextlib
-import queue
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,7 @@ from imapclient import IMAPClient
 from app.composition import Profile
 from app.domain.account import Account, Endpoint, MailboxKind, TlsMode
 from app.domain.audit import AuditAction
-from app.events import Event, MessagesStored, WatchStateChanged
+from app.events import Event, MessagesStored
 from app.protocols.imap.connection import (
     ImapConnection,
     ListedFolder,
@@ -41,10 +39,11 @@ from app.services.mailbox_scope import (
     scope_folders,
     special_folder,
 )
-from app.services.sync_engine import CancelToken, SyncEngine
+from app.services.sync_engine import SyncEngine
 from app.store.message_queries import folder_counts
 from app.store.message_store import FLAGGED, SEEN, FolderState
 from tests.integration.sync_helpers import (
+    WatchInThread,
     imap_as,
     local_folder,
     new_profile,
@@ -642,32 +641,13 @@ def test_watch_idles_on_the_box_inbox_not_the_nurses(sandbox: dict[str, Any],
     root = _root(sandbox)
     profile, account = new_profile(tmp_path, sandbox, nurse, address=BOX.address,
                                    kind=MailboxKind.ORG)
-    events: queue.Queue[Event] = queue.Queue()
-    profile.events.subscribe(WatchStateChanged, events.put)
-    profile.events.subscribe(MessagesStored, events.put)
-    token = CancelToken()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            profile.sync.watch(account, cancel=token, backoff_base=0.05, backoff_max=0.5)
-        except BaseException as exc:  # reported by the assertion below
-            failure.append(exc)
-
-    def wait_for(predicate: Any) -> int:
-        for count in range(1, 201):
-            event = events.get(timeout=20)
-            if predicate(event):
-                return count
-        raise AssertionError("no matching event")
-
+    watch = WatchInThread(profile, account, name="watch-org")
     mid = f"<org-push-{uuid.uuid4().hex}@test.estafette-demo.mssante.fr>"
     client = imap_as(sandbox, other)
-    watcher = threading.Thread(target=run, name="watch-org")
     with profile:
-        watcher.start()
+        watch.start()
         try:
-            wait_for(lambda e: isinstance(e, WatchStateChanged) and e.state == "idle")
+            watch.wait_state("idle")
             client.append(root, simple_message("Admission en cardiologie", message_id=mid))
 
             def stored(event: Event) -> bool:
@@ -675,17 +655,16 @@ def test_watch_idles_on_the_box_inbox_not_the_nurses(sandbox: dict[str, Any],
                         and any((d := profile.messages.get(i)) is not None
                                 and d.summary.message_id == mid for i in event.message_ids))
 
-            assert wait_for(stored) <= 4  # pushed, one pass, stored: no polling
+            assert watch.wait_for(stored) <= 4  # pushed, one pass, stored: no polling
         finally:
-            token.cancel()
-            watcher.join(timeout=20)
+            watch.stop()
             client.select_folder(root)
             found = client.search(["HEADER", "Message-ID", mid])
             if found:
                 client.delete_messages(found)
                 client.expunge()
             client.logout()
-    assert not watcher.is_alive() and failure == []
+    assert not watch.thread.is_alive() and watch.failure == []
 
 
 def test_an_org_box_keeps_its_sent_copy_in_the_box_not_in_the_nurse_s_sent(

@@ -4,8 +4,6 @@ scripted)."""
 
 from __future__ import annotations
 
-import queue
-import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,8 +18,9 @@ from app.domain.account import Account, Endpoint, TlsMode
 from app.errors import ServerUnreachableError
 from app.events import Event, FolderSyncProgress, MessagesStored, WatchStateChanged
 from app.protocols.imap.connection import ImapConnection, QresyncSelect
-from app.services.sync_engine import CancelToken, SyncEngine
+from app.services.sync_engine import SyncEngine
 from tests.integration.sync_helpers import (
+    WatchInThread,
     imap_as,
     local_folder,
     new_profile,
@@ -205,15 +204,6 @@ def test_link_cut_in_the_middle_of_a_body_fetch(sandbox: dict[str, Any], tmp_pat
     bernard_imap.delete_folder(folder)
 
 
-def _wait_for(events: queue.Queue[Event], predicate: Any, *, limit: int = 200) -> int:
-    """Consume events until ``predicate`` holds; returns how many were consumed."""
-    for count in range(1, limit + 1):
-        event = events.get(timeout=GUARD)
-        if predicate(event):
-            return count
-    raise AssertionError(f"no matching event among {limit}")
-
-
 def test_watch_pushes_new_mail_and_reconnects(sandbox: dict[str, Any], tmp_path: Path,
                                              bernard_imap: IMAPClient) -> None:
     """IDLE push: a message APPENDed by another session is stored; the server link is cut, the
@@ -221,24 +211,11 @@ def test_watch_pushes_new_mail_and_reconnects(sandbox: dict[str, Any], tmp_path:
     imaps = sandbox["imaps"]
     with CuttableProxy(imaps["host"], imaps["port"]) as proxy:
         profile, account = _proxied(sandbox, tmp_path, proxy)
-        events: queue.Queue[Event] = queue.Queue()
-        profile.events.subscribe(WatchStateChanged, events.put)
-        profile.events.subscribe(MessagesStored, events.put)
-        token = CancelToken()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                profile.sync.watch(account, cancel=token, backoff_base=0.05, backoff_max=0.5)
-            except BaseException as exc:  # reported by the assertion below
-                failure.append(exc)
-
+        watch = WatchInThread(profile, account, guard=GUARD)
         with profile:
-            watcher = threading.Thread(target=run, name="watch")
-            watcher.start()
+            watch.start()
             try:
-                _wait_for(events, lambda e: isinstance(e, WatchStateChanged)
-                          and e.state == "idle")
+                watch.wait_state("idle")
                 account_id = profile.messages.account_id(account.address, account.login)
 
                 def stored(subject: str) -> Any:
@@ -252,28 +229,25 @@ def test_watch_pushes_new_mail_and_reconnects(sandbox: dict[str, Any], tmp_path:
                 first = f"Urgence poussée {uuid.uuid4().hex[:6]}"
                 bernard_imap.append("INBOX", simple_message(first))
                 # The push, one pass (syncing), then the message: a handful of events, no polling.
-                assert _wait_for(events, stored(first)) <= 4
+                assert watch.wait_for(stored(first)) <= 4
 
                 proxy.cut_all()
-                _wait_for(events, lambda e: isinstance(e, WatchStateChanged)
-                          and e.state == "disconnected")
+                watch.wait_state("disconnected")
                 # Meanwhile the rest of the client works from the store.
                 assert profile.messages.search(first.split()[-1], account_id=account_id)
-                _wait_for(events, lambda e: isinstance(e, WatchStateChanged)
-                          and e.state == "idle")
+                watch.wait_state("idle")
                 assert proxy.connections >= 2
 
                 second = f"Après reconnexion {uuid.uuid4().hex[:6]}"
                 bernard_imap.append("INBOX", simple_message(second))
-                assert _wait_for(events, stored(second)) <= 4
+                assert watch.wait_for(stored(second)) <= 4
             finally:
-                token.cancel()
-                watcher.join(timeout=GUARD)
-            assert not watcher.is_alive()
-            assert failure == []
+                watch.stop()
+            assert not watch.thread.is_alive()
+            assert watch.failure == []
             states = []
-            while not events.empty():
-                event = events.get_nowait()
+            while not watch.events.empty():
+                event = watch.events.get_nowait()
                 if isinstance(event, WatchStateChanged):
                     states.append(event.state)
             assert states[-1] == "stopped"

@@ -44,10 +44,9 @@ from tests.integration.psc_helpers import Control
 from tests.integration.sync_helpers import imap_as
 from tests.sandbox import demo_world as world
 from tests.ui.test_composer import whitelist_xml
+from tests.ui.test_end_to_end import _row_with, _select_account
 from ui.bridge import EventBridge
 from ui.dialogs.login_dialog import LoginDialog, Page
-from ui.models.account_model import Roles as AccountRoles
-from ui.models.message_list_model import Column
 from ui.models.message_list_model import Roles as ListRoles
 from ui.widgets.preview import CdaPreview, XdmPreview
 from ui.windows.main_window import MainWindow
@@ -151,25 +150,6 @@ async def start_mobile_login(qtbot: QtBot, window: MainWindow) -> tuple[LoginDia
     return dialog, code
 
 
-def row_with(window: MainWindow, text: str, sender: str = "") -> int | None:
-    model = window.message_model
-    if model is None:
-        return None
-    for row in range(model.rowCount()):
-        subject = model.index(row, Column.SUBJECT).data() or ""
-        sender_text = model.index(row, Column.SENDER).data() or ""
-        if text in subject and sender in sender_text:
-            return row
-    return None
-
-
-def select_account(window: MainWindow, address: str) -> None:
-    model = window.account_model
-    professionals = model.index(0, 0, model.account_index(address))
-    assert professionals.data(AccountRoles.ADDRESS) == address
-    window.account_tree.setCurrentIndex(professionals)
-
-
 def log_lines(sandbox: dict[str, Any], name: str, start: int) -> list[str]:
     path = Path(sandbox["base_dir"]) / "logs" / f"{name}.log"
     with path.open("rb") as log:
@@ -229,14 +209,14 @@ def test_psc_login_sync_open_preview_send_receive(
 
         # Sync: over XOAUTH2 (the session's token), then the inbox lists the seeded messages.
         await until(lambda: MARTIN.login in window._synced)
-        select_account(window, MARTIN.login)
+        _select_account(window, MARTIN.login)
         await until(lambda: window.current_folder_id() is not None)
-        await until(lambda: row_with(window, "biologiques DURAND", "Bioval") is not None)
+        await until(lambda: _row_with(window, "biologiques DURAND", "Bioval") is not None)
         model = window.message_model
         assert model is not None and model.rowCount() >= 5
 
         # Open the lab's structured message: the reader, the IHE_XDM.ZIP attachment.
-        row = row_with(window, "biologiques DURAND", "Bioval")
+        row = _row_with(window, "biologiques DURAND", "Bioval")
         assert row is not None and model.index(row, 0).data(ListRoles.IS_XDM)
         message_id = model.index(row, 0).data(ListRoles.MESSAGE_ID)
         shown: list[int] = []

@@ -23,17 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.mailbox_scope import named_like
 from ui.models.folder_model import FolderModel
 from ui.models.folder_model import Roles as FolderRoles
 
 TRASH = "\\Trash"
 DRAFTS = "\\Drafts"
-# Folders without a special-use attribute (servers without SPECIAL-USE, an ORG box read through
-# the shared namespace) are recognised by these names: last component of the path, compared
-# case-insensitively.
-_TRASH_NAMES = ("trash", "corbeille", "deleted items", "deleted messages", "messages supprimés",
-                "éléments supprimés")
-_DRAFTS_NAMES = ("drafts", "brouillons")
 # Keep in step with ui.dialogs.composer.DRAFT_FORMAT (not imported: the composer module is heavy
 # and only needed once a composer opens).
 DRAFT_FORMAT = 1
@@ -60,15 +55,10 @@ def folder_entries(model: FolderModel) -> list[FolderEntry]:
         for row in range(model.rowCount(parent)):
             index = model.index(row, 0, parent)
             is_group = index.data(FolderRoles.KIND) is not None
-            label = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
             if is_group:
                 walk(index, [], row)
                 continue
-            # The display text carries the unread count ("Reçus (3)"): the label alone is wanted.
-            unread = int(index.data(FolderRoles.UNREAD) or 0)
-            suffix = f" ({unread})"
-            if unread and label.endswith(suffix):
-                label = label[: -len(suffix)]
+            label = str(index.data(FolderRoles.LABEL) or "")  # without its unread count
             folder_id = index.data(FolderRoles.FOLDER_ID)
             if folder_id is not None:
                 entries.append(FolderEntry(
@@ -81,22 +71,16 @@ def folder_entries(model: FolderModel) -> list[FolderEntry]:
     return entries
 
 
-def _last_component(full_name: str) -> str:
-    last = full_name
-    for separator in ("/", "."):  # the usual IMAP hierarchy delimiters
-        last = last.split(separator)[-1]
-    return last.strip().casefold()
-
-
 def _trash_by_name(entry: FolderEntry) -> bool:
-    return entry.special_use is None and _last_component(entry.full_name) in _TRASH_NAMES
+    # Servers without SPECIAL-USE, an ORG box read through the shared namespace.
+    return entry.special_use is None and named_like(TRASH, entry.full_name)
 
 
 def is_drafts_folder(full_name: str, special_use: str | None) -> bool:
     """The server's drafts folder: by special use, else by its usual names."""
     if special_use is not None:
         return special_use == DRAFTS
-    return _last_component(full_name) in _DRAFTS_NAMES
+    return named_like(DRAFTS, full_name)
 
 
 def trash_folder(entries: list[FolderEntry], source_folder_id: int | None) -> FolderEntry | None:
