@@ -56,8 +56,7 @@ class NewMailNotifier(QObject):
         if isinstance(event, SyncFinished):
             self._synced_once.add(event.account)
         elif isinstance(event, MessagesStored):
-            in_inbox = event.inbox or event.folder.upper() == "INBOX"
-            if event.account not in self._synced_once or not in_inbox:
+            if event.account not in self._synced_once or not event.inbox:
                 return
             self._pending += len(event.message_ids)
             if self._pending:

@@ -220,10 +220,10 @@ def test_tray_says_only_how_many(qtbot) -> None:
     notifier = NewMailNotifier(gather_ms=10, use_tray=False)
     shown: list[str] = []
     notifier.notified.connect(shown.append)
-    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (1, 2, 3, 4)))  # first pass
+    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (1, 2, 3, 4), inbox=True))  # 1st
     notifier.handle_event(SyncFinished(MAILBOX, new=4, changed=0, removed=0))
-    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (5, 6)))
-    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (7,)))
+    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (5, 6), inbox=True))
+    notifier.handle_event(MessagesStored(MAILBOX, "INBOX", (7,), inbox=True))
     qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
     assert shown == ["3 nouveaux messages"]
 
