@@ -34,7 +34,8 @@ class AccountRemoved(Event):
 
 @dataclass(frozen=True)
 class FolderSyncProgress(Event):
-    """A sync pass advanced in one folder: ``phase`` is "headers" or "bodies"."""
+    """A sync pass advanced in one folder: ``phase`` is "headers", "bodies", or "messages" (the
+    single pass of an initial sync, headers and bodies fetched together)."""
 
     account: str
     folder: str

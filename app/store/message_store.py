@@ -198,6 +198,8 @@ class QuotaState:
 class HeadersStored:
     new_ids: tuple[int, ...]
     updated_ids: tuple[int, ...]
+    # uid -> message id of the server copies whose body was stored too (store_messages).
+    bodies: Mapping[int, int] = field(default_factory=dict)
 
 
 _SUMMARY_COLUMNS = (
@@ -477,81 +479,139 @@ class MessageStore:
         A local-only copy with the same Message-ID (moved offline) adopts the server uid instead
         of producing a duplicate.
         """
+        return self._db.write(lambda conn: self._put_headers(conn, folder_id, records, {}, None))
+
+    def store_messages(self, folder_id: int,
+                       messages: Sequence[tuple[HeaderRecord, BodyRecord]]) -> HeadersStored:
+        """``store_headers`` and ``store_bodies`` of the same server copies in one transaction:
+        the single pass of an initial sync, which fetches headers and bodies together.
+
+        A new copy is inserted complete: its row, its index entry (body text included) and its
+        raw bytes written once, where the two passes write the row, index it, then update the
+        row and index it again. ``HeadersStored.bodies`` maps each uid stored to its message id.
+        """
+        blobs = self._db.blobs
+        records = [header for header, _body in messages]
+        bodies = {body.uid: body for _header, body in messages}
 
         def run(conn: Connection) -> HeadersStored:
-            account_id = int(
-                conn.execute("SELECT account_id FROM folder WHERE id = ?", (folder_id,)).fetchone()[
-                    0
-                ]
-            )
-            new_ids: list[int] = []
-            updated: list[int] = []
-            for rec in records:
-                flags = flags_text(rec.flags)
-                existing = conn.execute(
-                    "SELECT id, flags FROM message WHERE folder_id = ? AND uid = ?",
-                    (folder_id, rec.uid),
-                ).fetchone()
-                if existing is not None:
-                    if existing["flags"] != flags:
-                        conn.execute(
-                            "UPDATE message SET flags = ?, modseq = ? WHERE id = ?",
-                            (flags, rec.modseq, existing["id"]),
-                        )
-                        updated.append(int(existing["id"]))
-                    continue
-                if rec.message_id:
-                    orphan = conn.execute(
-                        "SELECT id FROM message WHERE folder_id = ? AND uid IS NULL "
-                        "AND message_id = ? LIMIT 1",
-                        (folder_id, rec.message_id),
-                    ).fetchone()
-                    if orphan is not None:
-                        conn.execute(
-                            "UPDATE message SET uid = ?, flags = ?, modseq = ? WHERE id = ?",
-                            (rec.uid, flags, rec.modseq, orphan["id"]),
-                        )
-                        updated.append(int(orphan["id"]))
-                        continue
-                fts_rowid = self._new_fts_rowid(conn, rec.date)
-                cur = conn.execute(
-                    "INSERT INTO message (account_id, folder_id, uid, message_id, date, "
-                    "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, "
-                    "cc_addrs, subject, flags, size, has_attachments, is_xdm, modseq, state, "
-                    "fts_rowid, patient_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, ?, ?, 'headers_only', ?, ?)",
-                    (
-                        account_id,
-                        folder_id,
-                        rec.uid,
-                        rec.message_id,
-                        rec.date,
-                        rec.internaldate,
-                        rec.from_name,
-                        rec.from_addr,
-                        rec.to_display,
-                        rec.to_addrs,
-                        rec.cc_display,
-                        rec.cc_addrs,
-                        rec.subject,
-                        flags,
-                        rec.size,
-                        int(rec.has_attachments),
-                        int(rec.is_xdm),
-                        rec.modseq,
-                        fts_rowid,
-                        patient_address_of(rec.from_addr, rec.to_addrs, rec.cc_addrs),
-                    ),
-                )
-                conn.execute(
-                    "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
-                    "VALUES (?, ?, ?, '', '')",
-                    (fts_rowid, rec.subject, _people(rec)),
-                )
-                new_ids.append(int(cur.lastrowid))
-            return HeadersStored(tuple(new_ids), tuple(updated))
+            with blobs.writer(conn) as writer:
+                stored = self._put_headers(conn, folder_id, records, bodies, writer)
+                # Copies known already (or adopted): their bodies as store_bodies stores them.
+                rest = [bodies[h.uid] for h in records if h.uid not in stored.bodies]
+                done = dict(stored.bodies)
+                if rest:
+                    done.update(self._put_bodies(conn, writer, folder_id, rest))
+                return HeadersStored(stored.new_ids, stored.updated_ids, done)
 
         return self._db.write(run)
+
+    def _put_headers(self, conn: Connection, folder_id: int, records: Sequence[HeaderRecord],
+                     bodies: Mapping[int, BodyRecord],
+                     writer: PackWriter | None) -> HeadersStored:
+        """The rows of ``records``; a new row whose body is in ``bodies`` is inserted complete
+        (``writer`` takes its raw bytes) and listed in ``HeadersStored.bodies``."""
+        account_id = int(
+            conn.execute("SELECT account_id FROM folder WHERE id = ?", (folder_id,)).fetchone()[0]
+        )
+        known = self._rows_by_uid(conn, folder_id, [rec.uid for rec in records])
+        # Local-only copies (moved here offline) wait for their server uid; most folders have
+        # none, and then no record needs the Message-ID lookup.
+        orphans = conn.execute(
+            "SELECT 1 FROM message WHERE folder_id = ? AND uid IS NULL LIMIT 1", (folder_id,)
+        ).fetchone() is not None
+        new_ids: list[int] = []
+        updated: list[int] = []
+        with_body: dict[int, int] = {}
+        for rec in records:
+            flags = flags_text(rec.flags)
+            existing = known.get(rec.uid)
+            if existing is not None:
+                if existing["flags"] != flags:
+                    conn.execute(
+                        "UPDATE message SET flags = ?, modseq = ? WHERE id = ?",
+                        (flags, rec.modseq, existing["id"]),
+                    )
+                    updated.append(int(existing["id"]))
+                continue
+            if orphans and rec.message_id:
+                orphan = conn.execute(
+                    "SELECT id FROM message WHERE folder_id = ? AND uid IS NULL "
+                    "AND message_id = ? LIMIT 1",
+                    (folder_id, rec.message_id),
+                ).fetchone()
+                if orphan is not None:
+                    conn.execute(
+                        "UPDATE message SET uid = ?, flags = ?, modseq = ? WHERE id = ?",
+                        (rec.uid, flags, rec.modseq, orphan["id"]),
+                    )
+                    updated.append(int(orphan["id"]))
+                    continue
+            body = bodies.get(rec.uid)
+            if body is None:
+                state, broken, has_attachments, is_xdm = (
+                    "headers_only", None, rec.has_attachments, rec.is_xdm)
+            else:
+                state = "broken" if body.broken_reason else "complete"
+                broken = body.broken_reason
+                has_attachments = body.has_attachments or bool(body.attachments)
+                is_xdm = body.is_xdm or rec.is_xdm
+            fts_rowid = self._new_fts_rowid(conn, rec.date)
+            cur = conn.execute(
+                "INSERT INTO message (account_id, folder_id, uid, message_id, date, "
+                "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, "
+                "cc_addrs, subject, flags, size, has_attachments, is_xdm, modseq, state, "
+                "broken_reason, fts_rowid, patient_addr) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account_id,
+                    folder_id,
+                    rec.uid,
+                    rec.message_id,
+                    rec.date,
+                    rec.internaldate,
+                    rec.from_name,
+                    rec.from_addr,
+                    rec.to_display,
+                    rec.to_addrs,
+                    rec.cc_display,
+                    rec.cc_addrs,
+                    rec.subject,
+                    flags,
+                    rec.size,
+                    int(has_attachments),
+                    int(is_xdm),
+                    rec.modseq,
+                    state,
+                    broken,
+                    fts_rowid,
+                    patient_address_of(rec.from_addr, rec.to_addrs, rec.cc_addrs),
+                ),
+            )
+            message_id = int(cur.lastrowid)
+            conn.execute(
+                "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (fts_rowid, rec.subject, _people(rec), body.text if body else "",
+                 " ".join(a.name for a in body.attachments) if body else ""),
+            )
+            if body is not None:
+                assert writer is not None
+                self._db.blobs.put(conn, writer, message_id, body.raw, encoded=body.encoded)
+                self._insert_attachments(conn, message_id, body.attachments)
+                with_body[rec.uid] = message_id
+            new_ids.append(message_id)
+        return HeadersStored(tuple(new_ids), tuple(updated), with_body)
+
+    @staticmethod
+    def _insert_attachments(conn: Connection, message_id: int,
+                            attachments: Sequence[AttachmentInfo]) -> None:
+        if attachments:
+            conn.executemany(
+                "INSERT INTO attachment (message_id, position, name, type, size) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(message_id, i, a.name, a.type, a.size) for i, a in enumerate(attachments)],
+            )
 
     def update_flags(
         self, folder_id: int, changes: Mapping[int, frozenset[str]], modseqs: Mapping[int, int]
@@ -611,7 +671,7 @@ class MessageStore:
             chunk = uids[start : start + _IN_CHUNK]
             marks = ", ".join("?" * len(chunk))
             for row in conn.execute(
-                "SELECT id, uid, state, is_xdm, fts_rowid, subject, "
+                "SELECT id, uid, flags, state, is_xdm, fts_rowid, subject, "
                 f"{', '.join(_PEOPLE_COLUMNS)} FROM message "
                 f"WHERE folder_id = ? AND uid IN ({marks})", (folder_id, *chunk)):
                 rows[int(row["uid"])] = row
@@ -622,58 +682,61 @@ class MessageStore:
 
         The raw bytes go to an encrypted pack (app/store/blob_store.py), fsynced once for the
         whole batch before the transaction that refers to them commits."""
+        return list(self.store_bodies_by_uid(folder_id, bodies).values())
+
+    def store_bodies_by_uid(self, folder_id: int,
+                            bodies: Sequence[BodyRecord]) -> dict[int, int]:
+        """``store_bodies``, answering uid -> message id (a copy expunged meanwhile is left
+        out, so the ids cannot be paired with the bodies by position)."""
         blobs = self._db.blobs
 
-        def run(conn: Connection) -> list[int]:
+        def run(conn: Connection) -> dict[int, int]:
             with blobs.writer(conn) as writer:
-                return store(conn, writer)
-
-        def store(conn: Connection, writer: PackWriter) -> list[int]:
-            rows = self._rows_by_uid(conn, folder_id, [body.uid for body in bodies])
-            done: list[int] = []
-            for body in bodies:
-                row = rows.get(body.uid)
-                if row is None:
-                    continue  # expunged meanwhile
-                message_id = int(row["id"])
-                blobs.put(conn, writer, message_id, body.raw, encoded=body.encoded)
-                # Attachments and document text exist only once a body was stored: nothing to
-                # clear for a first body (a DELETE is not free inside a large transaction).
-                if row["state"] != "headers_only":
-                    conn.execute("DELETE FROM attachment WHERE message_id = ?", (message_id,))
-                    # A new body replaces any document text indexed before: look at it again.
-                    conn.execute("DELETE FROM document_index WHERE message_id = ?",
-                                 (message_id,))
-                if body.attachments:
-                    conn.executemany(
-                        "INSERT INTO attachment (message_id, position, name, type, size) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [(message_id, i, a.name, a.type, a.size)
-                         for i, a in enumerate(body.attachments)],
-                    )
-                conn.execute(
-                    "UPDATE message SET state = ?, broken_reason = ?, has_attachments = ?, "
-                    "is_xdm = ? WHERE id = ?",
-                    (
-                        "broken" if body.broken_reason else "complete",
-                        body.broken_reason,
-                        int(body.has_attachments or bool(body.attachments)),
-                        int(body.is_xdm or bool(row["is_xdm"])),
-                        message_id,
-                    ),
-                )
-                people = " ".join(str(row[c]) for c in _PEOPLE_COLUMNS if row[c])
-                conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
-                conn.execute(
-                    "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (row["fts_rowid"], row["subject"], people, body.text,
-                     " ".join(a.name for a in body.attachments)),
-                )
-                done.append(message_id)
-            return done
+                return self._put_bodies(conn, writer, folder_id, bodies)
 
         return self._db.write(run)
+
+    def _put_bodies(self, conn: Connection, writer: PackWriter, folder_id: int,
+                    bodies: Sequence[BodyRecord]) -> dict[int, int]:
+        """uid -> message id of each body stored, in ``bodies`` order (an expunged one is
+        left out)."""
+        rows = self._rows_by_uid(conn, folder_id, [body.uid for body in bodies])
+        done: dict[int, int] = {}
+        for body in bodies:
+            row = rows.get(body.uid)
+            if row is None:
+                continue  # expunged meanwhile
+            message_id = int(row["id"])
+            self._db.blobs.put(conn, writer, message_id, body.raw, encoded=body.encoded)
+            # Attachments and document text exist only once a body was stored: nothing to
+            # clear for a first body (a DELETE is not free inside a large transaction).
+            if row["state"] != "headers_only":
+                conn.execute("DELETE FROM attachment WHERE message_id = ?", (message_id,))
+                # A new body replaces any document text indexed before: look at it again.
+                conn.execute("DELETE FROM document_index WHERE message_id = ?",
+                             (message_id,))
+            self._insert_attachments(conn, message_id, body.attachments)
+            conn.execute(
+                "UPDATE message SET state = ?, broken_reason = ?, has_attachments = ?, "
+                "is_xdm = ? WHERE id = ?",
+                (
+                    "broken" if body.broken_reason else "complete",
+                    body.broken_reason,
+                    int(body.has_attachments or bool(body.attachments)),
+                    int(body.is_xdm or bool(row["is_xdm"])),
+                    message_id,
+                ),
+            )
+            people = " ".join(str(row[c]) for c in _PEOPLE_COLUMNS if row[c])
+            conn.execute("DELETE FROM message_fts WHERE rowid = ?", (row["fts_rowid"],))
+            conn.execute(
+                "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (row["fts_rowid"], row["subject"], people, body.text,
+                 " ".join(a.name for a in body.attachments)),
+            )
+            done[body.uid] = message_id
+        return done
 
     # --- text of attached documents (the background document indexer) ---------------------------
 

@@ -33,6 +33,12 @@ def _same(got: list[IndexText], raws: list[bytes]) -> None:
         [(w.text, w.attachments, w.broken) for w in want]
 
 
+def _same_with_headers(got: list[IndexText], raws: list[bytes]) -> None:
+    want = [extract(raw, headers=True) for raw in raws]
+    assert [(g.headers, g.text, g.attachments, g.broken) for g in got] == \
+        [(w.headers, w.text, w.attachments, w.broken) for w in want]
+
+
 def _child_script(tmp_path: Path, body: str) -> list[str]:
     """A stand-in child that does what no working child does (answers nonsense, dies)."""
     script = tmp_path / "child.py"
@@ -56,6 +62,18 @@ def test_begin_returns_while_the_child_works_then_result_collects() -> None:
         pending = child.begin(SAMPLES * 50)
         _same(pending.result(), SAMPLES * 50)
         _same(child.extract_batch([]), [])
+
+
+def test_the_child_also_summarises_the_headers_when_asked() -> None:
+    # The single pass of an initial sync has no header pass before it (sync_engine.py).
+    with ExtractionProcess() as child:
+        with_headers = child.extract_batch(SAMPLES, headers=True)
+        without = child.extract_batch(SAMPLES)
+        assert not child.failed
+    _same_with_headers(with_headers, SAMPLES)
+    _same(without, SAMPLES)
+    assert with_headers[4].headers.subject == "résultat"
+    assert with_headers[0].headers.content_type == "multipart/mixed"
 
 
 def test_a_child_killed_mid_batch_falls_back_in_process(caplog: pytest.LogCaptureFixture) -> None:
@@ -94,6 +112,9 @@ def test_a_child_that_dies_before_the_batch_falls_back_in_process() -> None:
     "out.write(struct.pack('>cI', b'R', len(payload)) + payload)",
     "payload = marshal.dumps([('t', [('only-a-name',)], None)] * count); "
     "out.write(struct.pack('>cI', b'R', len(payload)) + payload)",
+    # A header summary where none was asked for.
+    "payload = marshal.dumps([('t', [], None, (None, 0) + ('',) * 8 + (False,))] * count); "
+    "out.write(struct.pack('>cI', b'R', len(payload)) + payload)",
     # Not marshal at all.
     "out.write(struct.pack('>cI', b'R', 5) + b'\\xff\\xff\\xff\\xff\\xff')",
     # A frame cut short.
@@ -112,6 +133,30 @@ def test_a_child_answering_nonsense_falls_back_in_process(tmp_path: Path, answer
     """)
     with ExtractionProcess(command) as child:
         _same(child.extract_batch(SAMPLES), SAMPLES)
+        assert child.failed
+
+
+@pytest.mark.parametrize("summary", [
+    "None",  # no summary
+    "(None, 0)",  # too short
+    "(None, '0') + ('',) * 8 + (False,)",  # a date that is not a number
+    "(1, 0) + ('',) * 8 + (False,)",  # a Message-ID that is not text
+    "(None, 0) + (b'',) * 8 + (False,)",  # bytes for text
+    "(None, 0) + ('',) * 8 + (1,)",  # is_xdm not a boolean
+])
+def test_a_child_answering_a_malformed_header_summary_falls_back_in_process(
+        tmp_path: Path, summary: str) -> None:
+    command = _child_script(tmp_path, f"""
+        import marshal, struct, sys
+        inp, out = sys.stdin.buffer, sys.stdout.buffer
+        kind, size = struct.unpack('>cI', inp.read(5))
+        count = len(marshal.loads(inp.read(size)))
+        payload = marshal.dumps([('t', [], None, {summary})] * count)
+        out.write(struct.pack('>cI', b'R', len(payload)) + payload)
+        out.flush()
+    """)
+    with ExtractionProcess(command) as child:
+        _same_with_headers(child.extract_batch(SAMPLES, headers=True), SAMPLES)
         assert child.failed
 
 

@@ -171,6 +171,68 @@ def test_moved_copy_is_adopted_by_message_id(store: MessageStore) -> None:
     assert store.server_uids(archive) == {55: frozenset()}
 
 
+def _body(uid: int, text: str = "Créatinine normale", **changes: Any) -> BodyRecord:
+    values: dict[str, Any] = {"uid": uid, "raw": f"Subject: m{uid}\r\n\r\n{text}".encode(),
+                              "text": text}
+    values.update(changes)
+    return BodyRecord(**values)
+
+
+def test_store_messages_writes_new_copies_complete_in_one_step(store: MessageStore,
+                                                                 profile: Profile) -> None:
+    """The single pass of an initial sync: header and body of new copies stored together."""
+    folder = _folder(store)
+    pdf = AttachmentInfo("bilan.pdf", "application/pdf", 10)
+    stored = store.store_messages(folder, [
+        (_header(1, subject="Résultats de biologie"), _body(1, attachments=(pdf,))),
+        (_header(2, is_xdm=True), _body(2, "texte", broken_reason="base64 illisible")),
+    ])
+    assert len(stored.new_ids) == 2 and stored.updated_ids == ()
+    assert dict(stored.bodies) == {1: stored.new_ids[0], 2: stored.new_ids[1]}
+    first, second = (store.get(i) for i in stored.new_ids)
+    assert first is not None and second is not None
+    assert first.summary.state == "complete" and first.summary.has_attachments
+    assert first.attachments == (pdf,)
+    assert second.summary.state == "broken" and second.broken_reason == "base64 illisible"
+    assert second.summary.is_xdm
+    # Headers and body text indexed in the one index row each copy has.
+    assert [m.id for m in store.search("resultats creatinine bilan")] == [stored.new_ids[0]]
+    assert profile.database.query("SELECT count(*) FROM message_fts")[0][0] == 2
+    assert store.raw(stored.new_ids[1]) == b"Subject: m2\r\n\r\ntexte"
+    assert store.uids_without_body(folder) == []
+
+
+def test_store_messages_of_known_or_moved_copies_keeps_one_row_each(store: MessageStore) -> None:
+    """A copy stored meanwhile (headers only) gets its body; a copy moved here offline adopts
+    the uid and gets its body: no duplicate either way."""
+    folder = _folder(store)
+    archive = _folder(store, "Archive")
+    known = store.store_headers(archive, [_header(7)]).new_ids
+    moved = store.store_headers(folder, [_header(1)]).new_ids
+    store.move(moved, "Archive")
+    stored = store.store_messages(archive, [
+        (_header(7, flags=frozenset({SEEN})), _body(7, "premier")),
+        (_header(55, message_id="<m1@exemple.fr>"), _body(55, "second")),
+        (_header(56), _body(56, "troisieme")),
+    ])
+    assert stored.updated_ids[0] == known[0] and len(stored.updated_ids) == 2
+    assert len(stored.new_ids) == 1
+    assert set(stored.bodies) == {7, 55, 56}
+    assert store.server_uids(archive) == {7: frozenset({SEEN}), 55: frozenset(),
+                                          56: frozenset()}
+    assert store.uids_without_body(archive) == []
+    for word, uid in (("premier", 7), ("second", 55), ("troisieme", 56)):
+        assert [m.uid for m in store.search(word)] == [uid]
+
+
+def test_store_bodies_by_uid_leaves_out_a_copy_expunged_meanwhile(store: MessageStore) -> None:
+    folder = _folder(store)
+    ids = store.store_headers(folder, [_header(1), _header(2), _header(3)]).new_ids
+    store.remove_uids(folder, [2])
+    assert store.store_bodies_by_uid(folder, [_body(1), _body(2), _body(3)]) == \
+        {1: ids[0], 3: ids[2]}
+
+
 def test_queries_cannot_inject_fts_syntax(store: MessageStore) -> None:
     folder = _folder(store)
     store.store_headers(folder, [_header(1, subject='a "quoted" NEAR word')])

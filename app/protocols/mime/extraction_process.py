@@ -9,10 +9,12 @@ and reads the results back (both release the GIL).
 
 Protocol: frames of ``>cI`` (kind, length) then a marshal'd payload. The parent sends ``B`` with
 a list of raw messages; the child answers ``R`` with one ``(text, attachments, broken)`` tuple per
-message, in order. Nothing is written to disk: raw messages and text travel through the pipes
-only, the child's stderr is discarded (no content in any log). If the child dies or answers
-nonsense, :class:`ExtractionProcess` says so once and extracts in process from then on: a batch
-is never lost.
+message, in order. ``H`` is the same batch with the header summary wanted too (the single pass
+of an initial sync, which has no header pass before it): each answer then carries a fourth item,
+the summary's fields in ``HeaderSummary`` order. Nothing is written to disk: raw messages and
+text travel through the pipes only, the child's stderr is discarded (no content in any log). If
+the child dies or answers nonsense, :class:`ExtractionProcess` says so once and extracts in
+process from then on: a batch is never lost.
 """
 
 from __future__ import annotations
@@ -25,28 +27,50 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from app.protocols.mime.index_text import NO_HEADERS, AttachmentName, IndexText, extract
+from app.protocols.mime.index_text import (
+    NO_HEADERS,
+    AttachmentName,
+    HeaderSummary,
+    IndexText,
+    extract,
+)
 from app.protocols.pipe_frames import read_frame, widen, write_frame
 
 _log = logging.getLogger(__name__)
 
-_BATCH, _RESULTS = b"B", b"R"
+_BATCH, _BATCH_WITH_HEADERS, _RESULTS = b"B", b"H", b"R"
 
-Extracted = tuple[str, list[tuple[str, str, int]], str | None]
+def _to_wire(result: IndexText, headers: bool) -> tuple[object, ...]:
+    item: tuple[object, ...] = (
+        result.text, [(a.name, a.type, a.size) for a in result.attachments], result.broken)
+    if headers:
+        item += (tuple(vars(result.headers).values()),)
+    return item
 
 
-def _to_wire(result: IndexText) -> Extracted:
-    return (result.text, [(a.name, a.type, a.size) for a in result.attachments], result.broken)
+def _summary_from_wire(fields: object) -> HeaderSummary:
+    # HeaderSummary's order: message_id, date, eight texts (subject … content_type), is_xdm.
+    if not isinstance(fields, tuple) or len(fields) != 11:
+        raise ValueError("malformed header summary")
+    message_id, date, *texts, is_xdm = fields
+    if not (message_id is None or isinstance(message_id, str)) or type(date) is not int \
+            or not all(isinstance(t, str) for t in texts) or not isinstance(is_xdm, bool):
+        raise ValueError("malformed header summary")
+    subject, from_name, from_addr, to_display, to_addrs, cc_display, cc_addrs, content_type = (
+        str(t) for t in texts)
+    return HeaderSummary(message_id, date, subject, from_name, from_addr, to_display, to_addrs,
+                         cc_display, cc_addrs, content_type, is_xdm)
 
 
-def _from_wire(item: object) -> IndexText:
-    if not isinstance(item, tuple) or len(item) != 3:
+def _from_wire(item: object, headers: bool) -> IndexText:
+    if not isinstance(item, tuple) or len(item) != (4 if headers else 3):
         raise ValueError("malformed extraction result")
-    text, attachments, broken = item
+    text, attachments, broken = item[:3]
     if not isinstance(text, str) or not (broken is None or isinstance(broken, str)):
         raise ValueError("malformed extraction result")
     names = [AttachmentName(str(name), str(kind), int(size)) for name, kind, size in attachments]
-    return IndexText(headers=NO_HEADERS, text=text, attachments=names, broken=broken)
+    summary = _summary_from_wire(item[3]) if headers else NO_HEADERS
+    return IndexText(headers=summary, text=text, attachments=names, broken=broken)
 
 
 def _send(stream: IO[bytes], kind: bytes, payload: bytes) -> None:
@@ -61,10 +85,11 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             kind, payload = read_frame(requests)
         except EOFError:
             return
-        if kind != _BATCH:
+        if kind not in (_BATCH, _BATCH_WITH_HEADERS):
             return
+        headers = kind == _BATCH_WITH_HEADERS
         raws = marshal.loads(payload)
-        results = [_to_wire(extract(raw, headers=False)) for raw in raws]
+        results = [_to_wire(extract(raw, headers=headers), headers) for raw in raws]
         _send(answers, _RESULTS, marshal.dumps(results))
 
 
@@ -72,17 +97,19 @@ class PendingExtraction:
     """A batch handed to the child; ``result()`` waits for its extractions (or, should the
     child have failed, extracts in process)."""
 
-    def __init__(self, owner: ExtractionProcess, raws: Sequence[bytes], sent: bool) -> None:
+    def __init__(self, owner: ExtractionProcess, raws: Sequence[bytes], sent: bool,
+                 headers: bool) -> None:
         self._owner = owner
         self._raws = raws
         self._sent = sent
+        self._headers = headers
 
     def result(self) -> list[IndexText]:
-        return self._owner._collect(self._raws, self._sent)
+        return self._owner._collect(self._raws, self._sent, self._headers)
 
 
 class ExtractionProcess:
-    """``extract(raw, headers=False)`` for batches, run by a child interpreter.
+    """``extract(raw, headers=...)`` for batches, run by a child interpreter.
 
     Used from one thread at a time (the sync's). ``close()`` ends the child; also a context
     manager.
@@ -114,34 +141,35 @@ class ExtractionProcess:
         widen(self._process.stdin)
         widen(self._process.stdout)
 
-    def extract_batch(self, raws: Sequence[bytes]) -> list[IndexText]:
+    def extract_batch(self, raws: Sequence[bytes], *, headers: bool = False) -> list[IndexText]:
         """One result per raw message, in order; never raises for a message's content."""
-        return self.begin(raws).result()
+        return self.begin(raws, headers=headers).result()
 
-    def begin(self, raws: Sequence[bytes]) -> PendingExtraction:
+    def begin(self, raws: Sequence[bytes], *, headers: bool = False) -> PendingExtraction:
         """Hand ``raws`` to the child and return at once: the caller does other work (the
         child runs on the other core) and collects with ``result()`` before the next
-        ``begin``."""
+        ``begin``. ``headers``: the header summary is wanted too."""
         sent = False
         if not self.failed and self._process is not None:
             try:
                 assert self._process.stdin is not None
                 self._outstanding = True
-                _send(self._process.stdin, _BATCH, marshal.dumps(list(raws)))
+                _send(self._process.stdin, _BATCH_WITH_HEADERS if headers else _BATCH,
+                      marshal.dumps(list(raws)))
                 sent = True
             except (OSError, ValueError) as exc:
                 self._give_up(exc)
-        return PendingExtraction(self, raws, sent)
+        return PendingExtraction(self, raws, sent, headers)
 
-    def _collect(self, raws: Sequence[bytes], sent: bool) -> list[IndexText]:
+    def _collect(self, raws: Sequence[bytes], sent: bool, headers: bool) -> list[IndexText]:
         if sent and not self.failed:
             try:
-                answer = self._answer(len(raws))
+                answer = self._answer(len(raws), headers)
                 self._outstanding = False
                 return answer
             except (OSError, EOFError, ValueError, TypeError) as exc:
                 self._give_up(exc)
-        return [extract(raw, headers=False) for raw in raws]
+        return [extract(raw, headers=headers) for raw in raws]
 
     def _give_up(self, exc: BaseException) -> None:
         _log.warning("text extraction process failed (%s): extracting in process",
@@ -149,7 +177,7 @@ class ExtractionProcess:
         self.failed = True
         self._stop()
 
-    def _answer(self, count: int) -> list[IndexText]:
+    def _answer(self, count: int, headers: bool) -> list[IndexText]:
         process = self._process
         assert process is not None and process.stdout is not None
         kind, payload = read_frame(process.stdout)
@@ -158,7 +186,7 @@ class ExtractionProcess:
         items = marshal.loads(payload)
         if not isinstance(items, list) or len(items) != count:
             raise ValueError("extraction results do not match the batch")
-        return [_from_wire(item) for item in items]
+        return [_from_wire(item, headers) for item in items]
 
     def _stop(self) -> None:
         process, self._process = self._process, None
