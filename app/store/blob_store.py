@@ -36,7 +36,7 @@ import os
 import struct
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -299,12 +299,21 @@ class BlobStore:
         if conn.execute("SELECT 1 FROM message_raw WHERE message_id = ?",
                         (message_id,)).fetchone() is not None:
             conn.execute("DELETE FROM message_raw WHERE message_id = ?", (message_id,))
-        codec, data = encoded if encoded is not None else encode_raw(raw)
-        pack_id, start, length, nonce = writer.add(message_id, data)
-        conn.execute(
+        self.put_new(conn, writer, [(message_id, raw, encoded)])
+
+    def put_new(self, conn: Connection, writer: PackWriter,
+                items: Sequence[tuple[int, bytes, tuple[str, bytes] | None]]) -> None:
+        """``put`` for messages that have no raw bytes yet, ``(message_id, raw, encoded)`` each:
+        one statement for the whole batch (an initial sync's thousands of rows)."""
+        rows: list[tuple[int, int, int, int, bytes, str]] = []
+        for message_id, raw, encoded in items:
+            codec, data = encoded if encoded is not None else encode_raw(raw)
+            pack_id, start, length, nonce = writer.add(message_id, data)
+            rows.append((message_id, pack_id, start, length, nonce, codec))
+        conn.executemany(
             "INSERT INTO message_raw (message_id, pack_id, start, length, nonce, codec) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (message_id, pack_id, start, length, nonce, codec),
+            rows,
         )
 
     # --- reading ---------------------------------------------------------------------------------

@@ -464,14 +464,24 @@ class MessageStore:
         return int(rows[0][0])
 
     @staticmethod
-    def _new_fts_rowid(conn: Connection, date: int) -> int:
-        base = max(0, min(date, _MAX_DATE)) << _FTS_SHIFT
-        row = conn.execute(
-            "SELECT max(fts_rowid) FROM message WHERE fts_rowid BETWEEN ? AND ?",
-            (base, base | _FTS_MASK),
-        ).fetchone()
-        current = row[0]
-        return base if current is None else int(current) + 1
+    def _new_fts_rowids(conn: Connection, records: Sequence[HeaderRecord]) -> list[int]:
+        """A free index rowid for each record: its date in the high bits, so that the index
+        walks newest first by rowid (search's "top 100 by date"), and the next free number in
+        the low bits. The batch's own rows are not written yet: its picks are remembered."""
+        last: dict[int, int] = {}
+        picked: list[int] = []
+        for rec in records:
+            base = max(0, min(rec.date, _MAX_DATE)) << _FTS_SHIFT
+            current = last.get(base)
+            if current is None:
+                current = conn.execute(
+                    "SELECT max(fts_rowid) FROM message WHERE fts_rowid BETWEEN ? AND ?",
+                    (base, base | _FTS_MASK),
+                ).fetchone()[0]
+            rowid = base if current is None else int(current) + 1
+            last[base] = rowid
+            picked.append(rowid)
+        return picked
 
     def store_headers(self, folder_id: int, records: Sequence[HeaderRecord]) -> HeadersStored:
         """Insert new server copies (or refresh the flags of known ones), indexed at once.
@@ -520,9 +530,8 @@ class MessageStore:
         orphans = conn.execute(
             "SELECT 1 FROM message WHERE folder_id = ? AND uid IS NULL LIMIT 1", (folder_id,)
         ).fetchone() is not None
-        new_ids: list[int] = []
+        fresh: list[HeaderRecord] = []
         updated: list[int] = []
-        with_body: dict[int, int] = {}
         for rec in records:
             flags = flags_text(rec.flags)
             existing = known.get(rec.uid)
@@ -547,61 +556,76 @@ class MessageStore:
                     )
                     updated.append(int(orphan["id"]))
                     continue
+            fresh.append(rec)
+        new_ids = self._insert_new(conn, account_id, folder_id, fresh, bodies, writer)
+        with_body = {rec.uid: message_id for rec, message_id in zip(fresh, new_ids, strict=True)
+                     if rec.uid in bodies}
+        return HeadersStored(tuple(new_ids), tuple(updated), with_body)
+
+    def _insert_new(self, conn: Connection, account_id: int, folder_id: int,
+                    records: Sequence[HeaderRecord], bodies: Mapping[int, BodyRecord],
+                    writer: PackWriter | None) -> list[int]:
+        """Insert rows for server copies not stored yet; returns their ids, in order.
+
+        One statement per table for the whole batch: executed row by row, the statements of an
+        initial sync's thousands of rows were the database thread's largest cost. The ids are
+        given here (SQLite would choose the same: the largest plus one), which is safe inside
+        the write transaction the caller holds."""
+        if not records:
+            return []
+        first = int(conn.execute("SELECT coalesce(max(id), 0) FROM message").fetchone()[0]) + 1
+        ids = list(range(first, first + len(records)))
+        rows: list[tuple[Any, ...]] = []
+        index_rows: list[tuple[Any, ...]] = []
+        raws: list[tuple[int, bytes, tuple[str, bytes] | None]] = []
+        attachments: list[tuple[Any, ...]] = []
+        for message_id, fts_rowid, rec in zip(ids, self._new_fts_rowids(conn, records), records,
+                                              strict=True):
             body = bodies.get(rec.uid)
             if body is None:
                 state, broken, has_attachments, is_xdm = (
                     "headers_only", None, rec.has_attachments, rec.is_xdm)
+                text = names = ""
             else:
                 state = "broken" if body.broken_reason else "complete"
                 broken = body.broken_reason
                 has_attachments = body.has_attachments or bool(body.attachments)
                 is_xdm = body.is_xdm or rec.is_xdm
-            fts_rowid = self._new_fts_rowid(conn, rec.date)
-            cur = conn.execute(
-                "INSERT INTO message (account_id, folder_id, uid, message_id, date, "
-                "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, "
-                "cc_addrs, subject, flags, size, has_attachments, is_xdm, modseq, state, "
-                "broken_reason, fts_rowid, patient_addr) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    account_id,
-                    folder_id,
-                    rec.uid,
-                    rec.message_id,
-                    rec.date,
-                    rec.internaldate,
-                    rec.from_name,
-                    rec.from_addr,
-                    rec.to_display,
-                    rec.to_addrs,
-                    rec.cc_display,
-                    rec.cc_addrs,
-                    rec.subject,
-                    flags,
-                    rec.size,
-                    int(has_attachments),
-                    int(is_xdm),
-                    rec.modseq,
-                    state,
-                    broken,
-                    fts_rowid,
-                    patient_address_of(rec.from_addr, rec.to_addrs, rec.cc_addrs),
-                ),
-            )
-            message_id = int(cur.lastrowid)
-            conn.execute(
-                "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+                text, names = body.text, " ".join(a.name for a in body.attachments)
+                raws.append((message_id, body.raw, body.encoded))
+                attachments += [(message_id, i, a.name, a.type, a.size)
+                                for i, a in enumerate(body.attachments)]
+            rows.append((
+                message_id, account_id, folder_id, rec.uid, rec.message_id, rec.date,
+                rec.internaldate, rec.from_name, rec.from_addr, rec.to_display, rec.to_addrs,
+                rec.cc_display, rec.cc_addrs, rec.subject, flags_text(rec.flags), rec.size,
+                int(has_attachments), int(is_xdm), rec.modseq, state, broken, fts_rowid,
+                patient_address_of(rec.from_addr, rec.to_addrs, rec.cc_addrs),
+            ))
+            index_rows.append((fts_rowid, rec.subject, _people(rec), text, names))
+        conn.executemany(
+            "INSERT INTO message (id, account_id, folder_id, uid, message_id, date, "
+            "internaldate, from_name, from_addr, to_display, to_addrs, cc_display, cc_addrs, "
+            "subject, flags, size, has_attachments, is_xdm, modseq, state, broken_reason, "
+            "fts_rowid, patient_addr) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO message_fts (rowid, subject, people, body, attachments) "
+            "VALUES (?, ?, ?, ?, ?)",
+            index_rows,
+        )
+        if raws:
+            assert writer is not None
+            self._db.blobs.put_new(conn, writer, raws)
+        if attachments:
+            conn.executemany(
+                "INSERT INTO attachment (message_id, position, name, type, size) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (fts_rowid, rec.subject, _people(rec), body.text if body else "",
-                 " ".join(a.name for a in body.attachments) if body else ""),
+                attachments,
             )
-            if body is not None:
-                assert writer is not None
-                self._db.blobs.put(conn, writer, message_id, body.raw, encoded=body.encoded)
-                self._insert_attachments(conn, message_id, body.attachments)
-                with_body[rec.uid] = message_id
-            new_ids.append(message_id)
-        return HeadersStored(tuple(new_ids), tuple(updated), with_body)
+        return ids
 
     @staticmethod
     def _insert_attachments(conn: Connection, message_id: int,
