@@ -28,6 +28,8 @@ One pass (``sync_account``):
 
 Every batch is one transaction and (folder, uid) is unique, so a pass killed at any point resumes
 without loss or duplicate: folder counters are written only once a folder's header pass is done.
+A pass killed during the single pass leaves fewer local copies than the server's EXISTS: the next
+pass sees the counts disagree and finds the missing uids by UID SEARCH.
 Cancellation: a token checked between batches (and it can cut the socket).
 
 QRESYNC (RFC 7162) when the server offers it: ``SELECT folder (QRESYNC (uidvalidity modseq
