@@ -89,7 +89,6 @@ from app.protocols.imap.connection import (
     ListedFolder,
     Quota,
     SelectedFolder,
-    sequence_set,
 )
 from app.protocols.mime.extraction_process import ExtractionProcess
 from app.protocols.mime.index_text import HeaderSummary, IndexText, extract, parse_header_block
@@ -970,9 +969,11 @@ class SyncEngine:
                     pending = conn.fetch_later(batches[index + 1], items)
                 elif rest and deferred is not None:
                     # Asked once the last header batch is on its way: the answer arrives while
-                    # this pass stores, and the single pass's batches are bounded by bytes.
+                    # this pass stores, and the single pass's batches are bounded by bytes. One
+                    # range, not the uid list: a mailbox with many gaps would make a command
+                    # line longer than servers accept (Dovecot: 64 KiB).
                     deferred[folder.id] = _Deferred(
-                        rest, conn.fetch_later(sequence_set(rest), ["RFC822.SIZE"]))
+                        rest, conn.fetch_later(f"{min(rest)}:{max(rest)}", ["RFC822.SIZE"]))
                 wanted = set(batch)
                 records = [self._header_record(uid, data) for uid, data in fetched.items()
                            if uid in wanted]

@@ -523,3 +523,45 @@ def test_the_single_pass_stores_what_the_header_then_body_passes_store(
     assert got[1] == want[1]
     assert got_hits == want_hits
     assert sum(len(hits) for hits in want_hits.values()) > len(queries)
+
+
+def test_the_single_pass_of_a_folder_with_gaps_bounds_its_batches_by_size(
+        bernard: tuple[Profile, Account], bernard_imap: IMAPClient) -> None:
+    """The older messages of a big folder come whole, in batches bounded by bytes: their sizes
+    are asked beforehand, over one uid range (a mailbox with many expunged uids would otherwise
+    make a command line longer than the server accepts). Every third message is expunged here,
+    two are flagged: the folder still mirrors the server, every body stored and searchable."""
+    from app.services.sync_engine import SyncEngine
+
+    profile, account = bernard
+    folder = scratch_folder(bernard_imap, "Gaps")
+    for i in range(45):
+        bernard_imap.append(folder, simple_message(f"Bilan lacunaire {i}", f"mot{i}x " * 50))
+    bernard_imap.select_folder(folder)
+    uids = sorted(bernard_imap.search(["ALL"]))
+    bernard_imap.delete_messages(uids[::3])
+    bernard_imap.expunge()
+    bernard_imap.add_flags(uids[1:3], [b"\\Flagged"])
+    engine = SyncEngine(store=profile.messages, events=profile.events,
+                        password_for=profile.accounts.password, headers_first=5,
+                        body_batch_bytes=1)  # every message over the bound: one per batch
+    batches: list[tuple[int, int]] = []
+    profile.events.subscribe(FolderSyncProgress, lambda e: batches.append((e.done, e.total))
+                             if e.folder == folder and e.phase == "messages" else None)
+    report = engine.sync_account(account)
+    assert folder not in report.skipped_folders
+    server = server_folder(bernard_imap, folder)
+    assert len(server) == 30
+    assert local_folder(profile, account, folder) == server
+    # 30 messages: 5 by the header pass, 25 whole, each in a batch of its own.
+    assert [done for done, _total in batches] == list(range(6, 31))
+    account_id = profile.messages.account_id(account.address, account.login)
+    state = profile.messages.folder(account_id, folder)
+    assert state is not None and state.sync_state == "complete"
+    stored = profile.messages.list_folder(state.id, limit=100)
+    assert {m.state for m in stored} == {"complete"}
+    kept = [i for i in range(45) if i % 3]
+    for i in (kept[0], kept[-1]):
+        assert [m.subject for m in profile.messages.search(f"mot{i}x")] == \
+            [f"Bilan lacunaire {i}"]
+    bernard_imap.delete_folder(folder)
