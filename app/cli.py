@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from app import __version__
 from app.domain.account import (
@@ -47,8 +47,10 @@ if TYPE_CHECKING:
 
 PASSWORD_ENV = "ESTAFETTE_PASSWORD"
 PASSPHRASE_ENV = "ESTAFETTE_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "ESTAFETTE_NEW_PASSPHRASE"
 PSC_CLIENT_SECRET_ENV = "ESTAFETTE_PSC_CLIENT_SECRET"
 LANGS = ("fr", "en")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ variables d'environnement (un secret n'est jamais un argument) :
   {PASSPHRASE_ENV}         phrase de passe du profil quand sa clé en est protégée (sinon
                                demandée dans le terminal) ; à la création d'un profil, elle
                                protège sa clé
+  {NEW_PASSPHRASE_ENV}     nouvelle phrase de passe (passphrase set) ; sinon demandée
+                               deux fois dans le terminal
   {PSC_CLIENT_SECRET_ENV}  secret client Pro Santé Connect (account add --auth psc)
 
 codes de sortie : 0 succès, 1 refus ou échec, 2 commande incorrecte, 3 serveur injoignable"""
@@ -279,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     crl_status = crl_sub.add_parser("status", help="les CRL gardées")
     crl_status.add_argument("--json", action="store_true")
     crl_status.set_defaults(handler=_cmd_crl_status, command_name="crl status")
+
+    passphrase = sub.add_parser("passphrase", help="phrase de passe protégeant la clé du profil")
+    pass_sub = passphrase.add_subparsers(dest="passphrase_command", metavar="ACTION",
+                                         required=True)
+    pass_sub.add_parser("set", help="protéger la clé par une phrase de passe, ou en changer"
+                        ).set_defaults(handler=_cmd_passphrase_set, command_name="passphrase set")
+    pass_sub.add_parser("remove", help="ne plus protéger la clé par une phrase de passe"
+                        ).set_defaults(handler=_cmd_passphrase_remove,
+                                       command_name="passphrase remove")
     return parser
 
 
@@ -321,7 +334,6 @@ def _open(ctx: Context, *, create: bool = True) -> Any:
     or is asked once in a terminal (never an argument); a profile created while the variable is
     set gets its key wrapped by it. Missing or wrong: a clear sentence, exit 1, nothing written."""
     from app.composition import open_profile  # the whole core: only when a profile is needed
-    from app.errors import PassphraseRequiredError, WrongPassphraseError
 
     def attempt(passphrase: str | None) -> Any:
         return open_profile(
@@ -335,6 +347,15 @@ def _open(ctx: Context, *, create: bool = True) -> Any:
             integrity_check="auto",
         )
 
+    return _with_passphrase(ctx, attempt, "Phrase de passe du profil : ", "Profile passphrase: ")
+
+
+def _with_passphrase(ctx: Context, attempt: Callable[[str | None], T], prompt_fr: str,
+                     prompt_en: str) -> T:
+    """``attempt(passphrase)`` with the profile's passphrase: ESTAFETTE_PASSPHRASE, else (only
+    when the key turns out to be protected) asked once in a terminal."""
+    from app.errors import PassphraseRequiredError, WrongPassphraseError
+
     try:
         return attempt(os.environ.get(PASSPHRASE_ENV) or None)
     except PassphraseRequiredError:
@@ -346,8 +367,7 @@ def _open(ctx: Context, *, create: bool = True) -> Any:
                 "a terminal.",
             ) from None
         try:
-            typed = getpass.getpass("Phrase de passe du profil : " if ctx.lang != "en"
-                                    else "Profile passphrase: ")
+            typed = getpass.getpass(prompt_fr if ctx.lang != "en" else prompt_en)
         except (EOFError, KeyboardInterrupt) as exc:
             raise UserCancelled() from exc
         if not typed:
@@ -1127,6 +1147,52 @@ def _cmd_whitelist_check(args: argparse.Namespace, ctx: Context) -> int:
             verdict = "autorisé" if d.allowed else "bloqué"
             print(f"{d.address} : {verdict} — {d.reason}")
     return 0 if all(d.allowed for d in decisions) else EXIT_FAILED
+
+
+def _new_passphrase(ctx: Context) -> str:
+    from_env = os.environ.get(NEW_PASSPHRASE_ENV)
+    if from_env is not None:
+        return from_env  # empty: refused by change_passphrase, with its own sentence
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise InvalidInputError(message("new_passphrase_needed", "fr"),
+                                message_en=message("new_passphrase_needed", "en"))
+    try:
+        first = getpass.getpass(ctx.say("new_passphrase_prompt"))
+        second = getpass.getpass(ctx.say("new_passphrase_again"))
+    except (EOFError, KeyboardInterrupt) as exc:
+        raise UserCancelled() from exc
+    if first != second:
+        raise InvalidInputError(message("new_passphrase_mismatch", "fr"),
+                                message_en=message("new_passphrase_mismatch", "en"))
+    return first
+
+
+def _change_passphrase(ctx: Context, new: str | None) -> None:
+    from app.composition import change_profile_passphrase
+
+    def attempt(current: str | None) -> None:
+        change_profile_passphrase(ctx.profile_dir, key_file=ctx.key_file, current=current,
+                                  new=new)
+
+    _with_passphrase(ctx, attempt, "Phrase de passe actuelle du profil : ",
+                     "Current profile passphrase: ")
+
+
+def _cmd_passphrase_set(args: argparse.Namespace, ctx: Context) -> int:
+    """Protect the profile's key with a new passphrase (or change it): the current one from
+    ESTAFETTE_PASSPHRASE or the terminal, the new one from ESTAFETTE_NEW_PASSPHRASE or typed
+    twice. Only the key's wrapping changes, replaced in one step; a wrong current passphrase
+    writes nothing."""
+    new = _new_passphrase(ctx)
+    _change_passphrase(ctx, new)
+    print(ctx.say("passphrase_set"))
+    return 0
+
+
+def _cmd_passphrase_remove(args: argparse.Namespace, ctx: Context) -> int:
+    _change_passphrase(ctx, None)
+    print(ctx.say("passphrase_removed"))
+    return 0
 
 
 def _cmd_crl_set(args: argparse.Namespace, ctx: Context) -> int:

@@ -48,6 +48,8 @@ from app.store.keys import (
     KeyProvider,
     KeyringKeyProvider,
     PassphraseWrappedKeyProvider,
+    change_passphrase,
+    is_wrapped,
     vetted_keyring,
 )
 from app.store.message_store import MessageStore
@@ -151,6 +153,11 @@ class Profile:
     messages: MessageStore
     audit: AuditService
     settings: SettingStore
+    # Where the key lives (None: the keyring) and whether a passphrase protects it; the keyring
+    # backend the profile was opened with (tests inject one).
+    key_file: Path | None = None
+    key_protected: bool = False
+    _keyring_backend: Any | None = field(default=None, repr=False)
     _store_key: bytes = field(default=b"", repr=False)
     _closed: bool = field(default=False, repr=False)
     # Built on first use (see ``directory``): its LDAP, FHIR and extraction code is not needed to
@@ -405,6 +412,13 @@ class Profile:
 
         return self.database.check_in_background(self._store_key, done)
 
+    def change_passphrase(self, *, current: str | None, new: str | None) -> None:
+        """Protect this profile's key with ``new`` (None: remove the protection); blocking
+        (scrypt), run it off the UI thread. See ``change_profile_passphrase``."""
+        change_profile_passphrase(self.profile_dir, key_file=self.key_file, current=current,
+                                  new=new, keyring_backend=self._keyring_backend)
+        self.key_protected = new is not None
+
     def close(self) -> None:
         with self._services_lock:  # no service is built past this point
             if self._closed:
@@ -438,6 +452,57 @@ class Profile:
         self.close()
 
 
+def _no_profile(profile_dir: Path) -> InvalidInputError:
+    return InvalidInputError(
+        f"Aucun profil Estafette dans {profile_dir}.",
+        message_en=f"No Estafette profile in {profile_dir}.",
+    )
+
+
+def _key_provider(info: ProfileInfo, key_file: Path | None,
+                  keyring_backend: Any | None) -> tuple[KeyProvider, Any | None]:
+    """Where the profile's key lives (its file or the keyring), checked against what the
+    profile recorded; the keyring backend too when that is where."""
+    if info.key_source == KEY_SOURCE_FILE and key_file is None:
+        raise InvalidInputError(
+            "Ce profil garde sa clé dans un fichier ; indiquez-le avec --key-file FICHIER.",
+            message_en="This profile keeps its key in a file; give it with --key-file FILE.",
+        )
+    if info.key_source == KEY_SOURCE_KEYRING and key_file is not None:
+        raise InvalidInputError(
+            "Ce profil garde sa clé dans le trousseau système ; n'indiquez pas --key-file.",
+            message_en="This profile keeps its key in the system keyring; do not give --key-file.",
+        )
+    if key_file is not None:
+        return KeyFileKeyProvider(key_file), None
+    backend = vetted_keyring(keyring_backend)
+    return KeyringKeyProvider(info.profile_id, backend=backend), backend
+
+
+def change_profile_passphrase(
+    profile_dir: Path,
+    *,
+    key_file: Path | None = None,
+    current: str | None,
+    new: str | None,
+    keyring_backend: Any | None = None,
+) -> None:
+    """Protect the profile's key with ``new``, or remove its protection (``new`` None).
+
+    ``current`` is the passphrase it has now (None when it has none). Only the key's wrapping
+    changes, replaced in one step (``KeyProvider.replace_text``); the database is not opened, so
+    this also works while the profile is open elsewhere (which keeps the key it loaded).
+    """
+    profile_dir = profile_dir.expanduser()
+    info_path = profile_dir / PROFILE_INFO_NAME
+    if not info_path.is_file():
+        raise _no_profile(profile_dir)
+    if key_file is not None:
+        key_file = key_file.expanduser().absolute()
+    provider, _backend = _key_provider(ProfileInfo.read(info_path), key_file, keyring_backend)
+    change_passphrase(provider, current=current, new=new)
+
+
 def open_profile(
     profile_dir: Path,
     *,
@@ -465,10 +530,7 @@ def open_profile(
         info = ProfileInfo.read(info_path)
         is_new = False
     elif not create:
-        raise InvalidInputError(
-            f"Aucun profil Estafette dans {profile_dir}.",
-            message_en=f"No Estafette profile in {profile_dir}.",
-        )
+        raise _no_profile(profile_dir)
     else:
         info = ProfileInfo(
             profile_id=uuid.uuid4().hex,
@@ -476,24 +538,7 @@ def open_profile(
         )
         is_new = True
 
-    if info.key_source == KEY_SOURCE_FILE and key_file is None:
-        raise InvalidInputError(
-            "Ce profil garde sa clé dans un fichier ; indiquez-le avec --key-file FICHIER.",
-            message_en="This profile keeps its key in a file; give it with --key-file FILE.",
-        )
-    if info.key_source == KEY_SOURCE_KEYRING and key_file is not None:
-        raise InvalidInputError(
-            "Ce profil garde sa clé dans le trousseau système ; n'indiquez pas --key-file.",
-            message_en="This profile keeps its key in the system keyring; do not give --key-file.",
-        )
-
-    backend: Any | None = None
-    provider: KeyProvider
-    if key_file is not None:
-        provider = KeyFileKeyProvider(key_file)
-    else:
-        backend = vetted_keyring(keyring_backend)
-        provider = KeyringKeyProvider(info.profile_id, backend=backend)
+    provider, backend = _key_provider(info, key_file, keyring_backend)
     if passphrase:
         provider = PassphraseWrappedKeyProvider(provider, passphrase)
 
@@ -509,6 +554,9 @@ def open_profile(
         if is_new:
             profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = provider.create_key()
+    # Without a passphrase the key opened, so it is not protected; with one, it may still be a
+    # raw key (the passphrase is then ignored): look.
+    protected = bool(passphrase) and is_wrapped(provider.read_text())
 
     profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     executors = Executors.create()
@@ -543,6 +591,9 @@ def open_profile(
             audit=audit,
             messages=MessageStore(database=database),
             settings=SettingStore(database=database),
+            key_file=key_file,
+            key_protected=protected,
+            _keyring_backend=backend,
             _store_key=key,
         )
         if not defer_services:

@@ -57,6 +57,26 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "(content not downloaded yet: run “estafette sync”)",
     ),
     "usage": ("Commande incorrecte : {detail}", "Invalid command line: {detail}"),
+    "new_passphrase_prompt": ("Nouvelle phrase de passe : ", "New passphrase: "),
+    "new_passphrase_again": ("Nouvelle phrase de passe, à nouveau : ", "New passphrase, again: "),
+    "new_passphrase_mismatch": (
+        "Les deux saisies de la nouvelle phrase de passe diffèrent ; rien n'a été changé.",
+        "The two entries of the new passphrase differ; nothing was changed.",
+    ),
+    "new_passphrase_needed": (
+        "Une nouvelle phrase de passe est nécessaire : définissez ESTAFETTE_NEW_PASSPHRASE ou "
+        "lancez la commande dans un terminal.",
+        "A new passphrase is needed: set ESTAFETTE_NEW_PASSPHRASE or run the command in a "
+        "terminal.",
+    ),
+    "passphrase_set": (
+        "La clé du profil est maintenant protégée par la nouvelle phrase de passe.",
+        "The profile's key is now protected by the new passphrase.",
+    ),
+    "passphrase_removed": (
+        "La clé du profil n'est plus protégée par une phrase de passe.",
+        "The profile's key is no longer protected by a passphrase.",
+    ),
 }
 
 

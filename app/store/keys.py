@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import secrets
 import stat
@@ -96,6 +97,11 @@ class KeyProvider(ABC):
     def write_text(self, text: str) -> None:
         """Persist the key text (first creation only)."""
 
+    @abstractmethod
+    def replace_text(self, text: str) -> None:
+        """Replace the stored key text at once: a crash leaves the old text or the new one,
+        never a mix nor nothing (a passphrase added, changed or removed)."""
+
     def load_key(self) -> bytes | None:
         """The raw store key, or None when none exists yet."""
         text = self.read_text()
@@ -153,6 +159,10 @@ class KeyringKeyProvider(KeyProvider):
         except Exception as exc:
             raise KeyringUnavailableError() from exc
 
+    def replace_text(self, text: str) -> None:
+        # The Secret Service, Keychain and Credential Locker replace an item in one step.
+        self.write_text(text)
+
 
 def check_private_file(path: Path) -> None:
     """Refuse a key file that other users could read or change (POSIX permissions)."""
@@ -200,11 +210,38 @@ class KeyFileKeyProvider(KeyProvider):
                 message_en=f"The key file's folder {self.path.parent} does not exist.",
             )
         # O_EXCL: never overwrite an existing key; 0600 from creation, not chmod after the fact.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._write_new(self.path, text)
+
+    @staticmethod
+    def _write_new(path: Path, text: str) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(text + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+    def replace_text(self, text: str) -> None:
+        """A new file beside the key file, then renamed over it (atomic on POSIX and Windows)
+        and the folder synced: the old key file stays whole until the new one is on disk."""
+        if self.read_text() is None:
+            raise StoreKeyError(
+                f"Le fichier de clé {self.path} est introuvable.",
+                message_en=f"The key file {self.path} cannot be found.",
+            )
+        pending = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.new")
+        try:
+            self._write_new(pending, text)
+            os.replace(pending, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                pending.unlink()
+            raise
+        if hasattr(os, "O_DIRECTORY"):  # POSIX: make the rename itself durable
+            fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 class PassphraseWrappedKeyProvider(KeyProvider):
@@ -224,6 +261,9 @@ class PassphraseWrappedKeyProvider(KeyProvider):
 
     def write_text(self, text: str) -> None:
         self._inner.write_text(text)
+
+    def replace_text(self, text: str) -> None:
+        self._inner.replace_text(text)
 
     def load_key(self) -> bytes | None:
         text = self.read_text()
@@ -277,3 +317,45 @@ def unwrap_key(text: str, passphrase: str) -> bytes:
     except InvalidTag as exc:
         raise WrongPassphraseError() from exc
     return decode_raw_key(key.hex())
+
+
+def is_wrapped(text: str | None) -> bool:
+    """Whether a stored key text is protected by a passphrase."""
+    return text is not None and text.strip().startswith(_WRAPPED_PREFIX)
+
+
+def change_passphrase(provider: KeyProvider, *, current: str | None, new: str | None) -> None:
+    """Wrap the store key of ``provider`` anew: under ``new``, or not at all when ``new`` is
+    None (the passphrase removed). ``current`` opens a wrapped key (ignored for a raw one).
+
+    Only the wrapping changes: the store key itself, so the database and the packs, stay as they
+    are. The new text is read back and checked before this returns; a wrong ``current`` raises
+    WrongPassphraseError with nothing written.
+    """
+    if new is not None and not new:
+        raise InvalidInputError(
+            "La phrase de passe ne peut pas être vide.",
+            message_en="The passphrase cannot be empty.",
+        )
+    text = provider.read_text()
+    if text is None:
+        raise StoreKeyError(
+            "La clé de ce profil est introuvable.",
+            message_en="This profile's key cannot be found.",
+        )
+    text = text.strip()
+    if text.startswith(_WRAPPED_PREFIX):
+        if not current:
+            raise PassphraseRequiredError()
+        key = unwrap_key(text, current)
+    else:
+        key = decode_raw_key(text)
+    replacement = wrap_key(key, new) if new is not None else key.hex()
+    provider.replace_text(replacement)
+    written = (provider.read_text() or "").strip()
+    again = unwrap_key(written, new) if new is not None else decode_raw_key(written)
+    if again != key:  # cannot happen unless the storage lies: say so rather than go on
+        raise StoreKeyError(
+            "La nouvelle clé protégée du profil ne se relit pas.",
+            message_en="The profile's newly protected key does not read back.",
+        )

@@ -940,72 +940,72 @@
 <context>
     <name>ConversationModel</name>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="123"/>
+        <location filename="../../ui/models/conversation_model.py" line="126"/>
         <source>ouverte</source>
         <translation>open</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="124"/>
+        <location filename="../../ui/models/conversation_model.py" line="127"/>
         <source>clôturée</source>
         <translation>closed</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="125"/>
+        <location filename="../../ui/models/conversation_model.py" line="128"/>
         <source>bloquée</source>
         <translation>blocked</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="184"/>
+        <location filename="../../ui/models/conversation_model.py" line="187"/>
         <source>Patient</source>
         <translation>Patient</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="185"/>
+        <location filename="../../ui/models/conversation_model.py" line="188"/>
         <source>INS</source>
         <translation>INS</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="186"/>
+        <location filename="../../ui/models/conversation_model.py" line="189"/>
         <source>Conversation</source>
         <translation>Conversation</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="210"/>
+        <location filename="../../ui/models/conversation_model.py" line="213"/>
         <source>Patient (nom inconnu)</source>
         <translation>Patient (name unknown)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="215"/>
+        <location filename="../../ui/models/conversation_model.py" line="218"/>
         <source>{count} ouverte(s)</source>
         <translation>{count} open</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="216"/>
+        <location filename="../../ui/models/conversation_model.py" line="219"/>
         <source>aucune ouverte</source>
         <translation>none open</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="220"/>
+        <location filename="../../ui/models/conversation_model.py" line="223"/>
         <source>{name}, INS {ins}, {address}</source>
         <translation>{name}, INS {ins}, {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="221"/>
+        <location filename="../../ui/models/conversation_model.py" line="224"/>
         <source>nom inconnu</source>
         <translation>name unknown</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="241"/>
+        <location filename="../../ui/models/conversation_model.py" line="244"/>
         <source>1 message</source>
         <translation>1 message</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="242"/>
+        <location filename="../../ui/models/conversation_model.py" line="245"/>
         <source>{count} messages</source>
         <translation>{count} messages</translation>
     </message>
     <message>
-        <location filename="../../ui/models/conversation_model.py" line="248"/>
+        <location filename="../../ui/models/conversation_model.py" line="251"/>
         <source>Bloquée : {reason}</source>
         <translation>Blocked: {reason}</translation>
     </message>
@@ -1234,77 +1234,77 @@
 <context>
     <name>FolderModel</name>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="59"/>
+        <location filename="../../ui/models/folder_model.py" line="60"/>
         <source>Boîte de réception</source>
         <translation>Inbox</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="61"/>
+        <location filename="../../ui/models/folder_model.py" line="62"/>
         <source>Brouillons</source>
         <translation>Drafts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="62"/>
+        <location filename="../../ui/models/folder_model.py" line="63"/>
         <source>Envoyés</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="63"/>
+        <location filename="../../ui/models/folder_model.py" line="64"/>
         <source>Archives</source>
         <translation>Archives</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="64"/>
+        <location filename="../../ui/models/folder_model.py" line="65"/>
         <source>Indésirables</source>
         <translation>Junk</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="65"/>
+        <location filename="../../ui/models/folder_model.py" line="66"/>
         <source>Corbeille</source>
         <translation>Trash</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="173"/>
+        <location filename="../../ui/models/folder_model.py" line="174"/>
         <source>Boîte organisationnelle (ORG) {address}, partagée avec vous</source>
         <translation>Organisational mailbox (ORG) {address}, shared with you</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="183"/>
+        <location filename="../../ui/models/folder_model.py" line="184"/>
         <source>Dossiers personnels</source>
         <translation>Personal folders</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="184"/>
+        <location filename="../../ui/models/folder_model.py" line="185"/>
         <source>Vos dossiers personnels ({login})</source>
         <translation>Your personal folders ({login})</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="344"/>
+        <location filename="../../ui/models/folder_model.py" line="345"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="362"/>
+        <location filename="../../ui/models/folder_model.py" line="363"/>
         <source>aucun non lu</source>
         <translation>no unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="364"/>
+        <location filename="../../ui/models/folder_model.py" line="365"/>
         <source>1 non lu</source>
         <translation>1 unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="366"/>
+        <location filename="../../ui/models/folder_model.py" line="367"/>
         <source>{count} non lus</source>
         <translation>{count} unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="368"/>
+        <location filename="../../ui/models/folder_model.py" line="369"/>
         <source>1 message</source>
         <translation>1 message</translation>
     </message>
     <message>
-        <location filename="../../ui/models/folder_model.py" line="370"/>
+        <location filename="../../ui/models/folder_model.py" line="371"/>
         <source>{count} messages</source>
         <translation>{count} messages</translation>
     </message>
@@ -1348,22 +1348,22 @@
         <translation>Sign &amp;out</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="167"/>
+        <location filename="../../ui/services/lock_controller.py" line="171"/>
         <source>Verrouillé après {minutes} min d&apos;inactivité.</source>
         <translation>Locked after {minutes} min of inactivity.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="206"/>
+        <location filename="../../ui/services/lock_controller.py" line="210"/>
         <source>Insérez votre carte CPS pour déverrouiller.</source>
         <translation>Insert your CPS card to unlock.</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="225"/>
+        <location filename="../../ui/services/lock_controller.py" line="229"/>
         <source>Mot de passe incorrect ({count} essai(s)).</source>
         <translation>Incorrect password ({count} attempt(s)).</translation>
     </message>
     <message>
-        <location filename="../../ui/services/lock_controller.py" line="260"/>
+        <location filename="../../ui/services/lock_controller.py" line="264"/>
         <source>La carte CPS a été retirée.</source>
         <translation>The CPS card was removed.</translation>
     </message>
@@ -1580,526 +1580,551 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="249"/>
+        <location filename="../../ui/windows/main_window.py" line="250"/>
         <source>Estafette — Messagerie sécurisée de santé</source>
         <translation>Estafette — Secure health messaging</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="276"/>
+        <location filename="../../ui/windows/main_window.py" line="279"/>
         <source>Comptes de messagerie</source>
         <translation>Mail accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="278"/>
+        <location filename="../../ui/windows/main_window.py" line="281"/>
         <source>Vos boîtes MSSanté, chacune avec ses volets Professionnels et Patients</source>
         <translation>Your MSSanté mailboxes, each with its Professionals and Patients panes</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="290"/>
+        <location filename="../../ui/windows/main_window.py" line="293"/>
         <source>Dossiers</source>
         <translation>Folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="311"/>
+        <location filename="../../ui/windows/main_window.py" line="314"/>
         <source>Aucun message sélectionné</source>
         <translation>No message selected</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="313"/>
+        <location filename="../../ui/windows/main_window.py" line="316"/>
         <source>Zone de lecture</source>
         <translation>Reading area</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="492"/>
+        <location filename="../../ui/windows/main_window.py" line="497"/>
         <source>&amp;Fichier</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="493"/>
+        <location filename="../../ui/windows/main_window.py" line="498"/>
         <source>&amp;Nouveau message</source>
         <translation>&amp;New Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="494"/>
+        <location filename="../../ui/windows/main_window.py" line="499"/>
         <source>Ctrl+N</source>
         <translation>Ctrl+N</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="496"/>
+        <location filename="../../ui/windows/main_window.py" line="501"/>
         <source>Nouveau message &amp;patient…</source>
         <translation>New &amp;Patient Message…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="499"/>
+        <location filename="../../ui/windows/main_window.py" line="504"/>
         <source>&amp;Ajouter un compte…</source>
         <translation>&amp;Add Account…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="502"/>
+        <location filename="../../ui/windows/main_window.py" line="507"/>
         <source>&amp;Synchroniser</source>
         <translation>S&amp;ynchronise</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="503"/>
+        <location filename="../../ui/windows/main_window.py" line="508"/>
         <source>F5</source>
         <translation>F5</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="507"/>
+        <location filename="../../ui/windows/main_window.py" line="512"/>
         <source>&amp;Brouillons</source>
         <translation>&amp;Drafts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="509"/>
+        <location filename="../../ui/windows/main_window.py" line="514"/>
         <source>Reprendre un brouillon enregistré</source>
         <translation>Resume a saved draft</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="512"/>
+        <location filename="../../ui/windows/main_window.py" line="517"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="513"/>
+        <location filename="../../ui/windows/main_window.py" line="518"/>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="516"/>
+        <location filename="../../ui/windows/main_window.py" line="521"/>
         <source>&amp;Imprimer…</source>
         <translation>&amp;Print…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="519"/>
+        <location filename="../../ui/windows/main_window.py" line="524"/>
         <source>Imprimer le message, ou le document de l&apos;aperçu quand il a le focus (Ctrl+P)</source>
         <translation>Print the message, or the previewed document when it has the focus (Ctrl+P)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="537"/>
+        <location filename="../../ui/windows/main_window.py" line="542"/>
         <source>&amp;Édition</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="538"/>
+        <location filename="../../ui/windows/main_window.py" line="543"/>
         <source>&amp;Répondre</source>
         <translation>&amp;Reply</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="539"/>
+        <location filename="../../ui/windows/main_window.py" line="544"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="543"/>
+        <location filename="../../ui/windows/main_window.py" line="548"/>
         <source>Répondre à &amp;tous</source>
         <translation>Reply &amp;All</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="544"/>
+        <location filename="../../ui/windows/main_window.py" line="549"/>
         <source>Ctrl+Shift+R</source>
         <translation>Ctrl+Shift+R</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="546"/>
+        <location filename="../../ui/windows/main_window.py" line="551"/>
         <source>&amp;Transférer</source>
         <translation>&amp;Forward</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="547"/>
+        <location filename="../../ui/windows/main_window.py" line="552"/>
         <source>Ctrl+L</source>
         <translation>Ctrl+L</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="552"/>
+        <location filename="../../ui/windows/main_window.py" line="557"/>
         <source>&amp;Rechercher dans les messages…</source>
         <translation>&amp;Search messages…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="558"/>
+        <location filename="../../ui/windows/main_window.py" line="563"/>
         <source>&amp;Affichage</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="559"/>
+        <location filename="../../ui/windows/main_window.py" line="564"/>
         <source>Barre d&apos;é&amp;tat</source>
         <translation>&amp;Status bar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="567"/>
+        <location filename="../../ui/windows/main_window.py" line="572"/>
         <source>&amp;Outils</source>
         <translation>&amp;Tools</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="568"/>
+        <location filename="../../ui/windows/main_window.py" line="573"/>
         <source>&amp;Annuaire</source>
         <translation>&amp;Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="569"/>
+        <location filename="../../ui/windows/main_window.py" line="574"/>
         <source>Ctrl+Shift+B</source>
         <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="571"/>
+        <location filename="../../ui/windows/main_window.py" line="576"/>
         <source>&amp;Journal d&apos;audit…</source>
         <translation>&amp;Audit Log…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="573"/>
+        <location filename="../../ui/windows/main_window.py" line="578"/>
         <source>&amp;Paramètres…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="580"/>
+        <location filename="../../ui/windows/main_window.py" line="581"/>
+        <source>Phrase de passe du p&amp;rofil…</source>
+        <translation>P&amp;rofile passphrase…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="584"/>
+        <source>Protéger la clé du profil par une phrase de passe, en changer ou la retirer</source>
+        <translation>Protect the profile&apos;s key with a passphrase, change it or remove it</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="591"/>
         <source>Ai&amp;de</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="581"/>
+        <location filename="../../ui/windows/main_window.py" line="592"/>
         <source>À &amp;propos d&apos;Estafette</source>
         <translation>&amp;About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="587"/>
+        <location filename="../../ui/windows/main_window.py" line="598"/>
         <source>Barre principale</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="616"/>
+        <location filename="../../ui/windows/main_window.py" line="627"/>
         <source>&amp;Message</source>
         <translation>&amp;Message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="617"/>
-        <location filename="../../ui/windows/main_window.py" line="708"/>
+        <location filename="../../ui/windows/main_window.py" line="628"/>
+        <location filename="../../ui/windows/main_window.py" line="726"/>
         <source>Marquer comme &amp;lu</source>
         <translation>Mark as &amp;read</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="618"/>
+        <location filename="../../ui/windows/main_window.py" line="629"/>
         <source>M</source>
         <translation>M</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="620"/>
+        <location filename="../../ui/windows/main_window.py" line="631"/>
         <source>Marquer les messages sélectionnés comme lus ou non lus (M)</source>
         <translation>Mark the selected messages as read or unread (M)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="622"/>
-        <location filename="../../ui/windows/main_window.py" line="712"/>
+        <location filename="../../ui/windows/main_window.py" line="633"/>
+        <location filename="../../ui/windows/main_window.py" line="730"/>
         <source>Marquer d&apos;un &amp;drapeau</source>
         <translation>&amp;Flag</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="623"/>
+        <location filename="../../ui/windows/main_window.py" line="634"/>
         <source>S</source>
         <translation>S</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="625"/>
+        <location filename="../../ui/windows/main_window.py" line="636"/>
         <source>Marquer les messages sélectionnés d&apos;un drapeau, ou le retirer (S)</source>
         <translation>Flag the selected messages, or remove the flag (S)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="627"/>
+        <location filename="../../ui/windows/main_window.py" line="638"/>
         <source>Dé&amp;placer vers…</source>
         <translation>&amp;Move to…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="628"/>
+        <location filename="../../ui/windows/main_window.py" line="639"/>
         <source>Ctrl+Shift+M</source>
         <translation>Ctrl+Shift+M</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="630"/>
+        <location filename="../../ui/windows/main_window.py" line="641"/>
         <source>Déplacer les messages sélectionnés vers un autre dossier (Ctrl+Maj+M)</source>
         <translation>Move the selected messages to another folder (Ctrl+Shift+M)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="632"/>
+        <location filename="../../ui/windows/main_window.py" line="643"/>
         <source>Déplacer &amp;vers</source>
         <translation>Move &amp;to</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="635"/>
+        <location filename="../../ui/windows/main_window.py" line="646"/>
         <source>Choisir le dossier où déplacer les messages sélectionnés</source>
         <translation>Choose the folder to move the selected messages to</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="637"/>
+        <location filename="../../ui/windows/main_window.py" line="648"/>
         <source>&amp;Supprimer</source>
         <translation>&amp;Delete</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="640"/>
+        <location filename="../../ui/windows/main_window.py" line="651"/>
         <source>Mettre les messages sélectionnés à la corbeille (Suppr) ; dans la corbeille, les supprimer définitivement</source>
         <translation>Move the selected messages to the trash (Del); in the trash, delete them for good</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="710"/>
+        <location filename="../../ui/windows/main_window.py" line="728"/>
         <source>Marquer comme &amp;non lu</source>
         <translation>Mark as &amp;unread</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="714"/>
+        <location filename="../../ui/windows/main_window.py" line="732"/>
         <source>Retirer le &amp;drapeau</source>
         <translation>Remove the &amp;flag</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="857"/>
+        <location filename="../../ui/windows/main_window.py" line="875"/>
         <source>Supprimer définitivement le message sélectionné ?</source>
         <translation>Delete the selected message for good?</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="859"/>
+        <location filename="../../ui/windows/main_window.py" line="877"/>
         <source>Supprimer définitivement les {count} messages sélectionnés ?</source>
         <translation>Delete the {count} selected messages for good?</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="861"/>
+        <location filename="../../ui/windows/main_window.py" line="879"/>
         <source>Supprimer définitivement</source>
         <translation>Delete for good</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="865"/>
+        <location filename="../../ui/windows/main_window.py" line="883"/>
         <source>Ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
         <translation>They will be deleted from this workstation and from the server. This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="867"/>
+        <location filename="../../ui/windows/main_window.py" line="885"/>
         <source>Ce compte n&apos;a pas de corbeille : ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
         <translation>This account has no trash: they will be deleted from this workstation and from the server. This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="869"/>
+        <location filename="../../ui/windows/main_window.py" line="887"/>
         <source>&amp;Supprimer définitivement</source>
         <translation>&amp;Delete for good</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="872"/>
+        <location filename="../../ui/windows/main_window.py" line="890"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="891"/>
+        <location filename="../../ui/windows/main_window.py" line="909"/>
         <source>Aucun autre dossier</source>
         <translation>No other folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1008"/>
+        <location filename="../../ui/windows/main_window.py" line="1026"/>
         <source>Aucun brouillon</source>
         <translation>No draft</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1015"/>
+        <location filename="../../ui/windows/main_window.py" line="1033"/>
         <source>{subject} — {when}</source>
         <translation>{subject} — {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1071"/>
+        <location filename="../../ui/windows/main_window.py" line="1089"/>
         <source>Ce brouillon n&apos;est pas encore téléchargé ; réessayez après la synchronisation.</source>
         <translation>This draft is not downloaded yet; try again after the synchronisation.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1163"/>
+        <location filename="../../ui/windows/main_window.py" line="1181"/>
         <source>Aucun mot de passe n&apos;est enregistré pour ce compte.</source>
         <translation>No password is saved for this account.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1164"/>
+        <location filename="../../ui/windows/main_window.py" line="1182"/>
         <source>Le serveur a refusé le mot de passe enregistré.</source>
         <translation>The server refused the saved password.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1183"/>
+        <location filename="../../ui/windows/main_window.py" line="1201"/>
         <source>mot de passe requis — connexion annulée (Synchroniser pour réessayer)</source>
         <translation>password needed — login cancelled (Synchronise to try again)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1197"/>
+        <location filename="../../ui/windows/main_window.py" line="1215"/>
         <source>Une synchronisation est en cours ; réessayez dans un instant.</source>
         <translation>A synchronisation is running; try again in a moment.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1236"/>
+        <location filename="../../ui/windows/main_window.py" line="1254"/>
         <source>la connexion a échoué (détails dans le journal)</source>
         <translation>the connection failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1240"/>
+        <location filename="../../ui/windows/main_window.py" line="1258"/>
         <source>Le serveur a refusé ce mot de passe. Vérifiez-le et réessayez.</source>
         <translation>The server refused this password. Check it and try again.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1244"/>
+        <location filename="../../ui/windows/main_window.py" line="1262"/>
         <source>La connexion a échoué. Les détails ont été écrits dans le journal.</source>
         <translation>The connection failed. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1299"/>
+        <location filename="../../ui/windows/main_window.py" line="1317"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1335"/>
+        <location filename="../../ui/windows/main_window.py" line="1353"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1337"/>
+        <location filename="../../ui/windows/main_window.py" line="1355"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1339"/>
+        <location filename="../../ui/windows/main_window.py" line="1357"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1503"/>
+        <location filename="../../ui/windows/main_window.py" line="1522"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1562"/>
+        <location filename="../../ui/windows/main_window.py" line="1581"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1612"/>
+        <location filename="../../ui/windows/main_window.py" line="1631"/>
         <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
         <translation>The read receipt could not be prepared.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1615"/>
+        <location filename="../../ui/windows/main_window.py" line="1634"/>
         <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
         <translation>Read receipt placed in the outbox.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1685"/>
+        <location filename="../../ui/windows/main_window.py" line="1704"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1013"/>
-        <location filename="../../ui/windows/main_window.py" line="1753"/>
+        <location filename="../../ui/windows/main_window.py" line="1031"/>
+        <location filename="../../ui/windows/main_window.py" line="1772"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1772"/>
+        <location filename="../../ui/windows/main_window.py" line="1791"/>
         <source>Rien à imprimer pour l&apos;instant : le document n&apos;est pas encore affiché.</source>
         <translation>Nothing to print yet: the document is not shown yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1784"/>
+        <location filename="../../ui/windows/main_window.py" line="1803"/>
         <source>Document envoyé à l&apos;imprimante.</source>
         <translation>Sent to the printer.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1787"/>
+        <location filename="../../ui/windows/main_window.py" line="1806"/>
         <source>L&apos;impression a échoué.</source>
         <translation>Printing failed.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1800"/>
+        <location filename="../../ui/windows/main_window.py" line="1819"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1812"/>
+        <location filename="../../ui/windows/main_window.py" line="1831"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1828"/>
+        <location filename="../../ui/windows/main_window.py" line="1847"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1870"/>
+        <location filename="../../ui/windows/main_window.py" line="1889"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1930"/>
+        <location filename="../../ui/windows/main_window.py" line="1949"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1955"/>
+        <location filename="../../ui/windows/main_window.py" line="1974"/>
         <source>-------- Message transféré --------</source>
         <translation>-------- Forwarded message --------</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1956"/>
+        <location filename="../../ui/windows/main_window.py" line="1975"/>
         <source>De : {value}</source>
         <translation>From: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1957"/>
+        <location filename="../../ui/windows/main_window.py" line="1976"/>
         <source>Date : {value}</source>
         <translation>Date: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1958"/>
+        <location filename="../../ui/windows/main_window.py" line="1977"/>
         <source>Objet : {value}</source>
         <translation>Subject: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1959"/>
+        <location filename="../../ui/windows/main_window.py" line="1978"/>
         <source>À : {value}</source>
         <translation>To: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1961"/>
+        <location filename="../../ui/windows/main_window.py" line="1980"/>
         <source>Cc : {value}</source>
         <translation>Cc: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2063"/>
+        <location filename="../../ui/windows/main_window.py" line="2081"/>
+        <source>La clé du profil est maintenant protégée par la nouvelle phrase de passe.</source>
+        <translation>The profile&apos;s key is now protected by the new passphrase.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="2083"/>
+        <source>La clé du profil n&apos;est plus protégée par une phrase de passe.</source>
+        <translation>The profile&apos;s key is no longer protected by a passphrase.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="2088"/>
+        <source>La phrase de passe n&apos;a pas pu être changée. Les détails ont été écrits dans le journal.</source>
+        <translation>The passphrase could not be changed. The details were written to the log.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="2114"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1233"/>
-        <location filename="../../ui/windows/main_window.py" line="2180"/>
+        <location filename="../../ui/windows/main_window.py" line="1251"/>
+        <location filename="../../ui/windows/main_window.py" line="2231"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2115"/>
+        <location filename="../../ui/windows/main_window.py" line="2166"/>
         <source>Journal d&apos;audit</source>
         <translation>Audit trail</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2116"/>
+        <location filename="../../ui/windows/main_window.py" line="2167"/>
         <source>Le journal d&apos;audit d&apos;une boîte organisationnelle est réservé à son responsable (droit d&apos;administration de la boîte sur le serveur). Aucune de vos boîtes ne vous donne ce droit, ou la boîte n&apos;a pas encore été synchronisée.</source>
         <translation>An organisational mailbox&apos;s audit trail is for the person in charge of it (the right to administer the mailbox on the server). None of your mailboxes gives you that right, or the mailbox has not been synchronised yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2340"/>
+        <location filename="../../ui/windows/main_window.py" line="2426"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2341"/>
+        <location filename="../../ui/windows/main_window.py" line="2427"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2417"/>
+        <location filename="../../ui/windows/main_window.py" line="2507"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2418"/>
+        <location filename="../../ui/windows/main_window.py" line="2508"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2420"/>
+        <location filename="../../ui/windows/main_window.py" line="2510"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -2311,42 +2336,42 @@
 <context>
     <name>MoveToFolderDialog</name>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="136"/>
+        <location filename="../../ui/windows/message_actions.py" line="120"/>
         <source>Déplacer vers un dossier</source>
         <translation>Move to a folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="139"/>
+        <location filename="../../ui/windows/message_actions.py" line="123"/>
         <source>Déplacer le message sélectionné vers :</source>
         <translation>Move the selected message to:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="141"/>
+        <location filename="../../ui/windows/message_actions.py" line="125"/>
         <source>Déplacer les {count} messages sélectionnés vers :</source>
         <translation>Move the {count} selected messages to:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="147"/>
+        <location filename="../../ui/windows/message_actions.py" line="131"/>
         <source>Filtrer les dossiers…</source>
         <translation>Filter the folders…</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="148"/>
+        <location filename="../../ui/windows/message_actions.py" line="132"/>
         <source>Filtrer les dossiers</source>
         <translation>Filter the folders</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="151"/>
+        <location filename="../../ui/windows/message_actions.py" line="135"/>
         <source>Dossier de destination</source>
         <translation>Destination folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="161"/>
+        <location filename="../../ui/windows/message_actions.py" line="145"/>
         <source>&amp;Déplacer</source>
         <translation>&amp;Move</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/message_actions.py" line="163"/>
+        <location filename="../../ui/windows/message_actions.py" line="147"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
@@ -2392,6 +2417,94 @@
         <location filename="../../ui/windows/patient_pane.py" line="62"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseChangeDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="37"/>
+        <source>Phrase de passe du profil</source>
+        <translation>Profile passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="46"/>
+        <source>Phrase de passe actuelle</source>
+        <translation>Current passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="48"/>
+        <source>Nouvelle phrase de passe</source>
+        <translation>New passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="50"/>
+        <source>Nouvelle phrase de passe, à nouveau</source>
+        <translation>New passphrase, again</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="51"/>
+        <source>Ne plus protéger la clé par une phrase de passe</source>
+        <translation>No longer protect the key with a passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="59"/>
+        <source>&amp;Nouvelle phrase de passe :</source>
+        <translation>&amp;New passphrase:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="61"/>
+        <source>&amp;Confirmation :</source>
+        <translation>C&amp;onfirmation:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="69"/>
+        <source>Erreur</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="76"/>
+        <source>&amp;Enregistrer</source>
+        <translation>&amp;Save</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="57"/>
+        <source>Phrase de passe ac&amp;tuelle :</source>
+        <translation>&amp;Current passphrase:</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="80"/>
+        <source>&amp;Annuler</source>
+        <translation>C&amp;ancel</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="97"/>
+        <source>La clé de ce profil est protégée par une phrase de passe. Vous pouvez en changer, ou retirer cette protection. Les messages ne sont pas rechiffrés : seule la protection de la clé change.</source>
+        <translation>This profile&apos;s key is protected by a passphrase. You can change it, or remove this protection. The messages are not re-encrypted: only the key&apos;s protection changes.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="100"/>
+        <source>La clé de ce profil n&apos;est pas protégée par une phrase de passe. Avec une phrase de passe, le profil ne s&apos;ouvre plus sans elle, même avec l&apos;accès au trousseau système ou au fichier de clé. Elle ne peut pas être retrouvée si vous l&apos;oubliez.</source>
+        <translation>This profile&apos;s key is not protected by a passphrase. With a passphrase, the profile no longer opens without it, even with access to the system keyring or the key file. It cannot be recovered if you forget it.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="132"/>
+        <source>Saisissez la phrase de passe actuelle.</source>
+        <translation>Type the current passphrase.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="140"/>
+        <source>Saisissez la nouvelle phrase de passe.</source>
+        <translation>Type the new passphrase.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="143"/>
+        <source>Les deux saisies de la nouvelle phrase de passe diffèrent.</source>
+        <translation>The two entries of the new passphrase differ.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="161"/>
+        <source>Protection de la clé en cours…</source>
+        <translation>Protecting the key…</translation>
     </message>
 </context>
 <context>

@@ -578,7 +578,13 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(self.tr("&Paramètres…"), "settingsAction")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
-        for action in (self.directory_action, self.audit_action, self.settings_action):
+        self.passphrase_action = self._action(self.tr("Phrase de passe du p&rofil…"),
+                                              "passphraseAction")
+        self.passphrase_action.setToolTip(self.tr(
+            "Protéger la clé du profil par une phrase de passe, en changer ou la retirer"))
+        self.passphrase_action.triggered.connect(self.open_passphrase_dialog)
+        for action in (self.directory_action, self.audit_action, self.settings_action,
+                       self.passphrase_action):
             action.setEnabled(live)
             self.tools_menu.addAction(action)
 
@@ -2056,6 +2062,38 @@ class MainWindow(QMainWindow):
             dialog.open()
 
         self._db(read, show)
+
+    def open_passphrase_dialog(self) -> None:
+        """Outils ▸ Phrase de passe du profil: add, change or remove it (the change itself runs
+        on the CPU executor: scrypt takes a noticeable moment)."""
+        if self.profile is None:
+            return
+        from ui.dialogs.passphrase_change_dialog import PassphraseChangeDialog
+
+        profile = self.profile
+        dialog = PassphraseChangeDialog(protected=profile.key_protected, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def requested(current: str | None, new: str | None) -> None:
+            def changed(_result: None) -> None:
+                dialog.succeed()
+                self.status.showMessage(
+                    self.tr("La clé du profil est maintenant protégée par la nouvelle phrase "
+                            "de passe.") if new is not None else
+                    self.tr("La clé du profil n'est plus protégée par une phrase de passe."),
+                    10_000)
+
+            def refused(exc: BaseException) -> None:
+                dialog.fail(error_text(exc, self.tr(
+                    "La phrase de passe n'a pas pu être changée. Les détails ont été écrits "
+                    "dans le journal.")))
+
+            self._cpu(lambda: profile.change_passphrase(current=current, new=new), changed,
+                      refused)
+
+        dialog.change_requested.connect(requested)
+        self.passphrase_dialog = dialog
+        dialog.open()
 
     def _save_settings(self, result: Any) -> None:
         from ui.dialogs.settings_dialog import save_settings
