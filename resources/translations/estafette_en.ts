@@ -1857,274 +1857,279 @@
         <translation>Remove the &amp;flag</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="875"/>
+        <location filename="../../ui/windows/main_window.py" line="770"/>
+        <source>La liste a changé pendant la lecture de la sélection ; sélectionnez à nouveau les messages.</source>
+        <translation>The list changed while the selection was being read; select the messages again.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/windows/main_window.py" line="913"/>
         <source>Supprimer définitivement le message sélectionné ?</source>
         <translation>Delete the selected message for good?</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="877"/>
+        <location filename="../../ui/windows/main_window.py" line="915"/>
         <source>Supprimer définitivement les {count} messages sélectionnés ?</source>
         <translation>Delete the {count} selected messages for good?</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="879"/>
+        <location filename="../../ui/windows/main_window.py" line="917"/>
         <source>Supprimer définitivement</source>
         <translation>Delete for good</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="883"/>
+        <location filename="../../ui/windows/main_window.py" line="921"/>
         <source>Ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
         <translation>They will be deleted from this workstation and from the server. This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="885"/>
+        <location filename="../../ui/windows/main_window.py" line="923"/>
         <source>Ce compte n&apos;a pas de corbeille : ils seront supprimés de ce poste et du serveur. Cette action est irréversible.</source>
         <translation>This account has no trash: they will be deleted from this workstation and from the server. This cannot be undone.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="887"/>
+        <location filename="../../ui/windows/main_window.py" line="925"/>
         <source>&amp;Supprimer définitivement</source>
         <translation>&amp;Delete for good</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="890"/>
+        <location filename="../../ui/windows/main_window.py" line="928"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="909"/>
+        <location filename="../../ui/windows/main_window.py" line="947"/>
         <source>Aucun autre dossier</source>
         <translation>No other folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1026"/>
+        <location filename="../../ui/windows/main_window.py" line="1069"/>
         <source>Aucun brouillon</source>
         <translation>No draft</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1033"/>
+        <location filename="../../ui/windows/main_window.py" line="1076"/>
         <source>{subject} — {when}</source>
         <translation>{subject} — {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1089"/>
+        <location filename="../../ui/windows/main_window.py" line="1132"/>
         <source>Ce brouillon n&apos;est pas encore téléchargé ; réessayez après la synchronisation.</source>
         <translation>This draft is not downloaded yet; try again after the synchronisation.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1181"/>
+        <location filename="../../ui/windows/main_window.py" line="1224"/>
         <source>Aucun mot de passe n&apos;est enregistré pour ce compte.</source>
         <translation>No password is saved for this account.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1182"/>
+        <location filename="../../ui/windows/main_window.py" line="1225"/>
         <source>Le serveur a refusé le mot de passe enregistré.</source>
         <translation>The server refused the saved password.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1201"/>
+        <location filename="../../ui/windows/main_window.py" line="1244"/>
         <source>mot de passe requis — connexion annulée (Synchroniser pour réessayer)</source>
         <translation>password needed — login cancelled (Synchronise to try again)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1215"/>
+        <location filename="../../ui/windows/main_window.py" line="1258"/>
         <source>Une synchronisation est en cours ; réessayez dans un instant.</source>
         <translation>A synchronisation is running; try again in a moment.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1254"/>
+        <location filename="../../ui/windows/main_window.py" line="1297"/>
         <source>la connexion a échoué (détails dans le journal)</source>
         <translation>the connection failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1258"/>
+        <location filename="../../ui/windows/main_window.py" line="1301"/>
         <source>Le serveur a refusé ce mot de passe. Vérifiez-le et réessayez.</source>
         <translation>The server refused this password. Check it and try again.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1262"/>
+        <location filename="../../ui/windows/main_window.py" line="1305"/>
         <source>La connexion a échoué. Les détails ont été écrits dans le journal.</source>
         <translation>The connection failed. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1317"/>
+        <location filename="../../ui/windows/main_window.py" line="1360"/>
         <source>Une erreur inattendue est survenue. Les détails ont été écrits dans le journal.</source>
         <translation>An unexpected error occurred. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1353"/>
+        <location filename="../../ui/windows/main_window.py" line="1396"/>
         <source>Aucun compte</source>
         <translation>No account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1355"/>
+        <location filename="../../ui/windows/main_window.py" line="1398"/>
         <source>1 compte</source>
         <translation>1 account</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1357"/>
+        <location filename="../../ui/windows/main_window.py" line="1400"/>
         <source>{count} comptes</source>
         <translation>{count} accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1522"/>
+        <location filename="../../ui/windows/main_window.py" line="1565"/>
         <source>Nouveau message patient</source>
         <translation>New patient message</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1581"/>
+        <location filename="../../ui/windows/main_window.py" line="1624"/>
         <source>Le contenu de ce message n&apos;est pas encore téléchargé.</source>
         <translation>The content of this message has not been downloaded yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1631"/>
+        <location filename="../../ui/windows/main_window.py" line="1674"/>
         <source>L&apos;accusé de lecture n&apos;a pas pu être préparé.</source>
         <translation>The read receipt could not be prepared.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1634"/>
+        <location filename="../../ui/windows/main_window.py" line="1677"/>
         <source>Accusé de lecture placé dans la boîte d&apos;envoi.</source>
         <translation>Read receipt placed in the outbox.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1704"/>
+        <location filename="../../ui/windows/main_window.py" line="1747"/>
         <source>pièce jointe</source>
         <translation>attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1031"/>
-        <location filename="../../ui/windows/main_window.py" line="1772"/>
+        <location filename="../../ui/windows/main_window.py" line="1074"/>
+        <location filename="../../ui/windows/main_window.py" line="1815"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1791"/>
+        <location filename="../../ui/windows/main_window.py" line="1834"/>
         <source>Rien à imprimer pour l&apos;instant : le document n&apos;est pas encore affiché.</source>
         <translation>Nothing to print yet: the document is not shown yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1803"/>
+        <location filename="../../ui/windows/main_window.py" line="1846"/>
         <source>Document envoyé à l&apos;imprimante.</source>
         <translation>Sent to the printer.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1806"/>
+        <location filename="../../ui/windows/main_window.py" line="1849"/>
         <source>L&apos;impression a échoué.</source>
         <translation>Printing failed.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1819"/>
+        <location filename="../../ui/windows/main_window.py" line="1862"/>
         <source>Enregistrer la pièce jointe</source>
         <translation>Save Attachment</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1831"/>
+        <location filename="../../ui/windows/main_window.py" line="1874"/>
         <source>Pièce jointe enregistrée.</source>
         <translation>Attachment saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1847"/>
+        <location filename="../../ui/windows/main_window.py" line="1890"/>
         <source>Choisir le dossier patient</source>
         <translation>Choose the patient record folder</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1889"/>
+        <location filename="../../ui/windows/main_window.py" line="1932"/>
         <source>Document classé : {name}</source>
         <translation>Document filed: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1949"/>
+        <location filename="../../ui/windows/main_window.py" line="1992"/>
         <source>Le {date}, {sender} a écrit :</source>
         <translation>On {date}, {sender} wrote:</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1974"/>
+        <location filename="../../ui/windows/main_window.py" line="2017"/>
         <source>-------- Message transféré --------</source>
         <translation>-------- Forwarded message --------</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1975"/>
+        <location filename="../../ui/windows/main_window.py" line="2018"/>
         <source>De : {value}</source>
         <translation>From: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1976"/>
+        <location filename="../../ui/windows/main_window.py" line="2019"/>
         <source>Date : {value}</source>
         <translation>Date: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1977"/>
+        <location filename="../../ui/windows/main_window.py" line="2020"/>
         <source>Objet : {value}</source>
         <translation>Subject: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1978"/>
+        <location filename="../../ui/windows/main_window.py" line="2021"/>
         <source>À : {value}</source>
         <translation>To: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1980"/>
+        <location filename="../../ui/windows/main_window.py" line="2023"/>
         <source>Cc : {value}</source>
         <translation>Cc: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2081"/>
+        <location filename="../../ui/windows/main_window.py" line="2124"/>
         <source>La clé du profil est maintenant protégée par la nouvelle phrase de passe.</source>
         <translation>The profile&apos;s key is now protected by the new passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2083"/>
+        <location filename="../../ui/windows/main_window.py" line="2126"/>
         <source>La clé du profil n&apos;est plus protégée par une phrase de passe.</source>
         <translation>The profile&apos;s key is no longer protected by a passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2088"/>
+        <location filename="../../ui/windows/main_window.py" line="2131"/>
         <source>La phrase de passe n&apos;a pas pu être changée. Les détails ont été écrits dans le journal.</source>
         <translation>The passphrase could not be changed. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2114"/>
+        <location filename="../../ui/windows/main_window.py" line="2157"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="1251"/>
-        <location filename="../../ui/windows/main_window.py" line="2231"/>
+        <location filename="../../ui/windows/main_window.py" line="1294"/>
+        <location filename="../../ui/windows/main_window.py" line="2274"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2166"/>
+        <location filename="../../ui/windows/main_window.py" line="2209"/>
         <source>Journal d&apos;audit</source>
         <translation>Audit trail</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2167"/>
+        <location filename="../../ui/windows/main_window.py" line="2210"/>
         <source>Le journal d&apos;audit d&apos;une boîte organisationnelle est réservé à son responsable (droit d&apos;administration de la boîte sur le serveur). Aucune de vos boîtes ne vous donne ce droit, ou la boîte n&apos;a pas encore été synchronisée.</source>
         <translation>An organisational mailbox&apos;s audit trail is for the person in charge of it (the right to administer the mailbox on the server). None of your mailboxes gives you that right, or the mailbox has not been synchronised yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2426"/>
+        <location filename="../../ui/windows/main_window.py" line="2469"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2427"/>
+        <location filename="../../ui/windows/main_window.py" line="2470"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2507"/>
+        <location filename="../../ui/windows/main_window.py" line="2550"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2508"/>
+        <location filename="../../ui/windows/main_window.py" line="2551"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2510"/>
+        <location filename="../../ui/windows/main_window.py" line="2553"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -2157,66 +2162,66 @@
         <translation>The message list could not be read.</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="440"/>
+        <location filename="../../ui/models/message_list_model.py" line="481"/>
         <source>De</source>
         <translation>From</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="441"/>
-        <location filename="../../ui/models/message_list_model.py" line="447"/>
+        <location filename="../../ui/models/message_list_model.py" line="482"/>
+        <location filename="../../ui/models/message_list_model.py" line="488"/>
         <source>Objet</source>
         <translation>Subject</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="442"/>
-        <location filename="../../ui/models/message_list_model.py" line="448"/>
+        <location filename="../../ui/models/message_list_model.py" line="483"/>
+        <location filename="../../ui/models/message_list_model.py" line="489"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="444"/>
+        <location filename="../../ui/models/message_list_model.py" line="485"/>
         <source>Pièces jointes et documents XDM</source>
         <translation>Attachments and XDM documents</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="446"/>
+        <location filename="../../ui/models/message_list_model.py" line="487"/>
         <source>Expéditeur</source>
         <translation>Sender</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="449"/>
+        <location filename="../../ui/models/message_list_model.py" line="490"/>
         <source>Accusés de réception</source>
         <translation>Receipts</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="476"/>
-        <location filename="../../ui/models/message_list_model.py" line="525"/>
+        <location filename="../../ui/models/message_list_model.py" line="517"/>
+        <location filename="../../ui/models/message_list_model.py" line="566"/>
         <source>Chargement…</source>
         <translation>Loading…</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="483"/>
-        <location filename="../../ui/models/message_list_model.py" line="532"/>
+        <location filename="../../ui/models/message_list_model.py" line="524"/>
+        <location filename="../../ui/models/message_list_model.py" line="573"/>
         <source>(sans objet)</source>
         <translation>(no subject)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="551"/>
+        <location filename="../../ui/models/message_list_model.py" line="592"/>
         <source>Documents de santé structurés (XDM)</source>
         <translation>Structured health documents (XDM)</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="553"/>
+        <location filename="../../ui/models/message_list_model.py" line="594"/>
         <source>Pièces jointes</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="564"/>
+        <location filename="../../ui/models/message_list_model.py" line="605"/>
         <source>non lu</source>
         <translation>unread</translation>
     </message>
     <message>
-        <location filename="../../ui/models/message_list_model.py" line="565"/>
+        <location filename="../../ui/models/message_list_model.py" line="606"/>
         <source>lu</source>
         <translation>read</translation>
     </message>

@@ -558,3 +558,61 @@ def test_no_trash_at_all_is_none() -> None:
     entries = [FolderEntry(1, "INBOX", "INBOX", "Boîte de réception", None),
                FolderEntry(2, "Archives", None, "Archives", None)]
     assert trash_folder(entries, 1) is None
+
+
+BIG = 1_500  # rows: 8 pages of 200, most never loaded when all are selected at once
+
+
+def _big_inbox(profile: Profile) -> dict[int, int]:
+    return store_messages(profile, "INBOX", {uid: f"Résultat {uid}" for uid in range(1, BIG + 1)})
+
+
+def _unread_in_inbox(profile: Profile) -> int:
+    account_id = profile.messages.account_id(MARTIN, MARTIN)
+    folder = profile.messages.folder(account_id, "INBOX")
+    assert folder is not None
+    return sum(1 for flags in profile.messages.server_uids(folder.id).values()
+               if SEEN not in flags)
+
+
+def test_select_all_acts_on_every_message_not_only_the_loaded_rows(
+        qtbot: Any, profile: Profile) -> None:
+    _big_inbox(profile)
+    window = open_window(qtbot, profile)
+    model = window.message_model
+    assert model is not None and window.message_list is not None
+    qtbot.waitUntil(lambda: model.rowCount() == BIG, timeout=WAIT_MS)
+    window.message_list.table.selectAll()
+    assert model.cached_rows([(0, BIG - 1)]) is None  # most pages never loaded
+    window.toggle_read()
+    qtbot.waitUntil(lambda: _unread_in_inbox(profile) == 0, timeout=WAIT_MS)
+    account_id = profile.messages.account_id(MARTIN, MARTIN)
+    queued = profile.messages.pending_changes(account_id)
+    assert sorted(c.uid for c in queued if c.kind == "add_flags") == list(range(1, BIG + 1))
+    window.close()
+
+
+def test_a_selection_that_moved_meanwhile_is_not_acted_on(
+        qtbot: Any, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows read from the store no longer match those the user saw (mail arrived and
+    shifted the list): nothing is done, the user is asked to select again."""
+    _big_inbox(profile)
+    window = open_window(qtbot, profile)
+    model = window.message_model
+    assert model is not None and window.message_list is not None
+    qtbot.waitUntil(lambda: model.rowCount() == BIG, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: model.cached_ids([(0, 0)]) != {}, timeout=WAIT_MS)
+    window.message_list.table.selectAll()
+    reader = model.rows_reader
+
+    def shifted(ranges: Any) -> Any:
+        read = reader(ranges)
+        return lambda: read()[1:] + read()[:1]  # every row one place up
+
+    monkeypatch.setattr(model, "rows_reader", shifted)
+    window.toggle_read()
+    qtbot.waitUntil(lambda: "sélectionnez à nouveau" in window.statusBar().currentMessage(),
+                    timeout=WAIT_MS)
+    assert _unread_in_inbox(profile) == BIG
+    assert profile.messages.pending_changes(profile.messages.account_id(MARTIN, MARTIN)) == []
+    window.close()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date as Date
@@ -389,6 +389,47 @@ class MessageListModel(QAbstractTableModel):
     def message_id(self, row: int) -> int | None:
         line = self.line(row)
         return None if line is None else line.row.id
+
+    def cached_rows(self, ranges: Sequence[tuple[int, int]]) -> list[MessageRow] | None:
+        """The store rows of ``ranges`` (first and last row, inclusive), in order, when every
+        one of them is cached; None otherwise. Asks for no page."""
+        found: list[MessageRow] = []
+        for first, last in ranges:
+            for row in range(max(0, first), min(last, self._count - 1) + 1):
+                page, position = divmod(row, self._page_size)
+                lines = self._pages.get(page)
+                if lines is None or position >= len(lines):
+                    return None
+                found.append(lines[position].row)
+        return found
+
+    def cached_ids(self, ranges: Sequence[tuple[int, int]]) -> dict[int, int]:
+        """row -> message id of the rows of ``ranges`` that are cached."""
+        known: dict[int, int] = {}
+        for first, last in ranges:
+            for row in range(max(0, first), min(last, self._count - 1) + 1):
+                lines = self._pages.get(row // self._page_size)
+                position = row % self._page_size
+                if lines is not None and position < len(lines):
+                    known[row] = lines[position].row.id
+        return known
+
+    def rows_reader(self, ranges: Sequence[tuple[int, int]]) -> Callable[[], list[MessageRow]]:
+        """A blocking read of the store rows of ``ranges`` under the current query, for the
+        database executor: a selection over pages never loaded (a select-all in a big
+        folder)."""
+        query, source = self._query, self._source
+        wanted = [(max(0, first), last) for first, last in ranges if last >= first]
+
+        def read() -> list[MessageRow]:
+            if query is None:
+                return []
+            rows: list[MessageRow] = []
+            for first, last in wanted:
+                rows += source.page(query, first, last - first + 1)
+            return rows
+
+        return read
 
     def row_of(self, message_id: int) -> int | None:
         """The row of a cached message (None when not cached)."""

@@ -743,9 +743,42 @@ class MainWindow(QMainWindow):
 
         return folder_entries(self.folder_model)
 
+    def _with_selected_lines(self, act: Callable[[list[tuple[int, bool, bool]]], None]) -> None:
+        """``act(lines)`` with (message id, unread, flagged) of every selected row. Rows whose
+        page was never loaded (a select-all over a big folder) are read from the store first,
+        on the database thread; should the list have changed meanwhile (the rows already seen
+        no longer where they were), nothing is done and the user is told to select again."""
+        if self.profile is None or self.message_list is None or self.message_model is None:
+            return
+        model = self.message_model
+        ranges = sorted((r.top(), r.bottom())
+                        for r in self.message_list.table.selectionModel().selection())
+        cached = model.cached_rows(ranges)
+        if cached is not None:
+            if cached:
+                act([(r.id, r.unread, r.flagged) for r in cached])
+            return
+        seen = model.cached_ids(ranges)
+        rows_wanted = [row for first, last in ranges for row in range(first, last + 1)]
+
+        def read(rows: list[Any]) -> None:
+            if self._closing:
+                return
+            if len(rows) != len(rows_wanted) or any(
+                    seen.get(row, rows[i].id) != rows[i].id for i, row in enumerate(rows_wanted)):
+                self.status.showMessage(self.tr(
+                    "La liste a changé pendant la lecture de la sélection ; sélectionnez à "
+                    "nouveau les messages."), 10_000)
+                return
+            act([(r.id, r.unread, r.flagged) for r in rows])
+
+        self._db(model.rows_reader(ranges), read)
+
     def toggle_read(self) -> None:
         """M: mark the selected messages read, or unread when all of them are read already."""
-        lines = self._selected_lines()
+        self._with_selected_lines(self._toggle_read)
+
+    def _toggle_read(self, lines: list[tuple[int, bool, bool]]) -> None:
         if self.profile is None or not lines:
             return
         read = any(unread for _i, unread, _f in lines)
@@ -755,7 +788,9 @@ class MainWindow(QMainWindow):
 
     def toggle_flag(self) -> None:
         """S: flag the selected messages, or unflag them when all of them are flagged."""
-        lines = self._selected_lines()
+        self._with_selected_lines(self._toggle_flag)
+
+    def _toggle_flag(self, lines: list[tuple[int, bool, bool]]) -> None:
         if self.profile is None or not lines:
             return
         flagged = not all(flag for _i, _u, flag in lines)
@@ -857,7 +892,10 @@ class MainWindow(QMainWindow):
     def delete_selected(self) -> None:
         """Suppr: to the Trash of the box; in the Trash (or with no Trash at all), after a
         confirmation, for good — locally now and on the server at the next pass."""
-        ids = [message_id for message_id, _u, _f in self._selected_lines()]
+        self._with_selected_lines(self._delete_lines)
+
+    def _delete_lines(self, lines: list[tuple[int, bool, bool]]) -> None:
+        ids = [message_id for message_id, _u, _f in lines]
         if self.profile is None or not ids:
             return
         from ui.windows.message_actions import trash_folder
@@ -917,7 +955,9 @@ class MainWindow(QMainWindow):
 
     def open_move_dialog(self) -> None:
         """Ctrl+Maj+M: choose the folder in a dialog (type to filter, Entrée to move)."""
-        count = len(self._selected_lines())
+        count = 0
+        if self.message_list is not None:
+            count = sum(r.height() for r in self.message_list.table.selectionModel().selection())
         if self.profile is None or not count:
             return
         from ui.windows.message_actions import MoveToFolderDialog
@@ -932,7 +972,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def move_selected_to(self, full_name: str) -> None:
-        ids = [message_id for message_id, _u, _f in self._selected_lines()]
+        self._with_selected_lines(lambda lines: self._move_lines(lines, full_name))
+
+    def _move_lines(self, lines: list[tuple[int, bool, bool]], full_name: str) -> None:
+        ids = [message_id for message_id, _u, _f in lines]
         target = next((e for e in self._folder_entries() if e.full_name == full_name), None)
         if self.profile is None or not ids or target is None:
             return
