@@ -2073,63 +2073,63 @@
         <translation>Cc: {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2124"/>
+        <location filename="../../ui/windows/main_window.py" line="2128"/>
         <source>La clé du profil est maintenant protégée par la nouvelle phrase de passe.</source>
         <translation>The profile&apos;s key is now protected by the new passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2126"/>
+        <location filename="../../ui/windows/main_window.py" line="2130"/>
         <source>La clé du profil n&apos;est plus protégée par une phrase de passe.</source>
         <translation>The profile&apos;s key is no longer protected by a passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2131"/>
+        <location filename="../../ui/windows/main_window.py" line="2135"/>
         <source>La phrase de passe n&apos;a pas pu être changée. Les détails ont été écrits dans le journal.</source>
         <translation>The passphrase could not be changed. The details were written to the log.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2157"/>
+        <location filename="../../ui/windows/main_window.py" line="2162"/>
         <source>Paramètres enregistrés.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
         <location filename="../../ui/windows/main_window.py" line="1294"/>
-        <location filename="../../ui/windows/main_window.py" line="2274"/>
+        <location filename="../../ui/windows/main_window.py" line="2279"/>
         <source>la synchronisation a échoué (détails dans le journal)</source>
         <translation>synchronisation failed (details in the log)</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2209"/>
+        <location filename="../../ui/windows/main_window.py" line="2214"/>
         <source>Journal d&apos;audit</source>
         <translation>Audit trail</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2210"/>
+        <location filename="../../ui/windows/main_window.py" line="2215"/>
         <source>Le journal d&apos;audit d&apos;une boîte organisationnelle est réservé à son responsable (droit d&apos;administration de la boîte sur le serveur). Aucune de vos boîtes ne vous donne ce droit, ou la boîte n&apos;a pas encore été synchronisée.</source>
         <translation>An organisational mailbox&apos;s audit trail is for the person in charge of it (the right to administer the mailbox on the server). None of your mailboxes gives you that right, or the mailbox has not been synchronised yet.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2469"/>
+        <location filename="../../ui/windows/main_window.py" line="2474"/>
         <source>Estafette</source>
         <translation>Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2470"/>
+        <location filename="../../ui/windows/main_window.py" line="2475"/>
         <source>Le magasin chiffré est endommagé.</source>
         <translation>The encrypted store is damaged.</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2550"/>
+        <location filename="../../ui/windows/main_window.py" line="2555"/>
         <source>À propos d&apos;Estafette</source>
         <translation>About Estafette</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2551"/>
+        <location filename="../../ui/windows/main_window.py" line="2556"/>
         <source>Estafette {version}</source>
         <translation>Estafette {version}</translation>
     </message>
     <message>
-        <location filename="../../ui/windows/main_window.py" line="2553"/>
+        <location filename="../../ui/windows/main_window.py" line="2558"/>
         <source>Client de bureau pour la messagerie sécurisée de santé MSSanté.</source>
         <translation>Desktop client for MSSanté, the French secure health messaging space.</translation>
     </message>
@@ -2996,355 +2996,400 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="82"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="94"/>
         <source>Demander à chaque fois</source>
         <translation>Ask every time</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="83"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="95"/>
         <source>Toujours envoyer</source>
         <translation>Always send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="84"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="96"/>
         <source>Ne jamais envoyer</source>
         <translation>Never send</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="101"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="115"/>
         <source>Paramètres</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="114"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="128"/>
         <source>Général</source>
         <translation>General</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="115"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="129"/>
         <source>Liste blanche</source>
         <translation>Whitelist</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="116"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="130"/>
         <source>Annuaire</source>
         <translation>Directory</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="117"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="131"/>
         <source>Comptes</source>
         <translation>Accounts</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="128"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="145"/>
         <source>Enregistrer</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="129"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="146"/>
         <source>Annuler</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="154"/>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="219"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="171"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="236"/>
         <source>Parcourir…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="162"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="179"/>
         <source>Choisir un dossier</source>
         <translation>Choose a folder</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="163"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="180"/>
         <source>Choisir un fichier</source>
         <translation>Choose a file</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="175"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="192"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="177"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="194"/>
         <source>Délai de verrouillage en minutes</source>
         <translation>Lock delay in minutes</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="178"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="195"/>
         <source>Au plus 2 heures (120 minutes).</source>
         <translation>At most 2 hours (120 minutes).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="264"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="281"/>
         <source>Verrouiller quand la carte CPS est retirée</source>
         <translation>Lock when the CPS card is removed</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="184"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="201"/>
         <source>Langue de l&apos;interface</source>
         <translation>Interface language</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="185"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="202"/>
         <source>Le changement de langue prend effet au prochain démarrage.</source>
         <translation>The language change takes effect at the next start.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="194"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="211"/>
         <source>Dossier des documents classés</source>
         <translation>Folder for filed documents</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="196"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="213"/>
         <source>Verrouillage après inactivité :</source>
         <translation>Lock after inactivity:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="197"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="214"/>
         <source>Langue :</source>
         <translation>Language:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="199"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="216"/>
         <source>Dossier patient (export) :</source>
         <translation>Patient record (export):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="408"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="425"/>
         <source>Adresse de la liste blanche</source>
         <translation>Whitelist address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="411"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="428"/>
         <source>Certificat d&apos;autorité de la liste blanche</source>
         <translation>Whitelist authority certificate</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="413"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="430"/>
         <source>Adresse (URL) :</source>
         <translation>Address (URL):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="414"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="431"/>
         <source>Autorité de certification :</source>
         <translation>Certificate authority:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="421"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="438"/>
         <source>Fichier d&apos;extraction de l&apos;annuaire</source>
         <translation>Directory extract file</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="422"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="439"/>
         <source>Adresse LDAP</source>
         <translation>LDAP address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="425"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="442"/>
         <source>Base de recherche LDAP</source>
         <translation>LDAP search base</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="428"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="445"/>
         <source>Adresse de l&apos;API Annuaire Santé</source>
         <translation>Annuaire Santé API address</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="429"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="446"/>
         <source>Clé d&apos;API Annuaire Santé</source>
         <translation>Annuaire Santé API key</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="432"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="449"/>
         <source>Clé enregistrée (laisser vide pour la garder)</source>
         <translation>Key saved (leave empty to keep it)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="433"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="450"/>
         <source>Aucune clé enregistrée</source>
         <translation>No key saved</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="434"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="451"/>
         <source>Oublier la clé enregistrée</source>
         <translation>Forget the saved key</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="438"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="455"/>
         <source>Extraction de l&apos;annuaire :</source>
         <translation>Directory extract:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="440"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="457"/>
         <source>Annuaire LDAP :</source>
         <translation>LDAP directory:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="441"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="458"/>
         <source>Base LDAP :</source>
         <translation>LDAP base:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="442"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="459"/>
         <source>API Annuaire Santé (FHIR) :</source>
         <translation>Annuaire Santé API (FHIR):</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="443"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="460"/>
         <source>Clé d&apos;API :</source>
         <translation>API key:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="452"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="469"/>
         <source>Aucun compte.</source>
         <translation>No account.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="460"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="477"/>
         <source>Accusés de lecture pour {address}</source>
         <translation>Read receipts for {address}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="463"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="480"/>
         <source>Accusés de lecture — {address} :</source>
         <translation>Read receipts — {address}:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="207"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="224"/>
         <source>Carte CPS</source>
         <translation>CPS card</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="210"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="134"/>
+        <source>Révocation</source>
+        <translation>Revocation</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="227"/>
         <source>Module PKCS#11 de la carte CPS</source>
         <translation>PKCS#11 module of the CPS card</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="211"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="228"/>
         <source>Aucun lecteur configuré</source>
         <translation>No reader configured</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="213"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="230"/>
         <source>Chemin absolu du module PKCS#11 du logiciel de la carte CPS (cryptolib), par exemple /usr/lib/libcps3_pkcs11_lin.so. Vide : la carte n&apos;est pas surveillée.</source>
         <translation>Absolute path of the PKCS#11 module of the CPS card software (cryptolib), for example /usr/lib/libcps3_pkcs11_lin.so. Empty: the card is not watched.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="230"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="247"/>
         <source>Utiliser ce module</source>
         <translation>Use this module</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="244"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="261"/>
         <source>Libellé de la carte</source>
         <translation>Card label</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="245"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="262"/>
         <source>Facultatif : toute carte CPS</source>
         <translation>Optional: any CPS card</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="249"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="266"/>
         <source>Emplacement du lecteur</source>
         <translation>Reader slot</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="250"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="267"/>
         <source>Facultatif : tous les lecteurs</source>
         <translation>Optional: every reader</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="252"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="269"/>
         <source>&amp;Tester</source>
         <translation>&amp;Test</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="255"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="272"/>
         <source>Charger le module à part et lister les cartes qu&apos;il voit</source>
         <translation>Load the module separately and list the cards it sees</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="260"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="277"/>
         <source>Résultat du test de la carte</source>
         <translation>Card test result</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="268"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="285"/>
         <source>Quand la session a été ouverte avec la carte (Pro Santé Connect, carte CPS).</source>
         <translation>When the session was opened with the card (Pro Santé Connect, CPS card).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="271"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="288"/>
         <source>Module PKCS#11 :</source>
         <translation>PKCS#11 module:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="273"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="290"/>
         <source>Libellé de la carte :</source>
         <translation>Card label:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="274"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="291"/>
         <source>Emplacement (slot) :</source>
         <translation>Slot:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="302"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="319"/>
         <source>Module de la carte CPS trouvé : {path}</source>
         <translation>CPS card module found: {path}</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="313"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="330"/>
         <source>Choisir le module PKCS#11 de la carte CPS</source>
         <translation>Choose the CPS card&apos;s PKCS#11 module</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="316"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="333"/>
         <source>Modules PKCS#11 (*.so *.so.* *.dylib *.dll)</source>
         <translation>PKCS#11 modules (*.so *.so.* *.dylib *.dll)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="317"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="334"/>
         <source>Tous les fichiers (*)</source>
         <translation>All files (*)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="338"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="355"/>
         <source>Indiquez le chemin du module PKCS#11 de la carte CPS.</source>
         <translation>Give the path of the CPS card&apos;s PKCS#11 module.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="347"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="364"/>
         <source>Test du module en cours…</source>
         <translation>Testing the module…</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="358"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="375"/>
         <source>Module chargé ({library}).</source>
         <translation>Module loaded ({library}).</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="360"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="377"/>
         <source>Carte trouvée : {label} — {holder} (emplacement {slot})</source>
         <translation>Card found: {label} — {holder} (slot {slot})</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="369"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="386"/>
         <source>Module chargé ({library}), mais aucune carte CPS ne correspond aux réglages. Jetons vus : {labels}.</source>
         <translation>Module loaded ({library}), but no CPS card matches the settings. Tokens seen: {labels}.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="373"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="390"/>
         <source>Module chargé ({library}), mais aucune carte n&apos;est dans le lecteur.</source>
         <translation>Module loaded ({library}), but there is no card in the reader.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_dialog.py" line="382"/>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="399"/>
         <source>Le test du module a échoué (détails dans le journal).</source>
         <translation>The module test failed (details in the log).</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="490"/>
+        <source>Les certificats des serveurs de messagerie sont vérifiés contre les listes de révocation (CRL) de leurs autorités, téléchargées à ces adresses et gardées sur ce poste. Sans adresse, la révocation n&apos;est pas vérifiée ; avec des adresses, un serveur dont l&apos;autorité n&apos;a pas de CRL valide gardée est refusé.</source>
+        <translation>The mail servers&apos; certificates are checked against the revocation lists (CRL) of their authorities, downloaded from these addresses and kept on this workstation. Without an address, revocation is not checked; with addresses, a server whose authority has no valid CRL kept is refused.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="497"/>
+        <source>Adresses des listes de révocation</source>
+        <translation>Revocation list addresses</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="498"/>
+        <source>Une adresse http(s) par ligne</source>
+        <translation>One http(s) address per line</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="506"/>
+        <source>&amp;Adresses (une par ligne) :</source>
+        <translation>&amp;Addresses (one per line):</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="515"/>
+        <source>Aucune adresse : la révocation n&apos;est pas vérifiée.</source>
+        <translation>No address: revocation is not checked.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="519"/>
+        <source>{url} : {issuer}, valable jusqu&apos;au {date}</source>
+        <translation>{url}: {issuer}, valid until {date}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="523"/>
+        <source>{url} : aucune CRL gardée</source>
+        <translation>{url}: no CRL kept</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/settings_dialog.py" line="525"/>
+        <source>dernier échec : {error}</source>
+        <translation>last failure: {error}</translation>
     </message>
 </context>
 <context>

@@ -111,3 +111,89 @@ def test_spin_box_cannot_exceed_two_hours(qtbot: QtBot, profile: Profile,
     dialog.lock_spin.setValue(500)
     assert dialog.lock_spin.value() == 120
     assert dialog.collect().settings.lock_minutes == 120
+
+
+def _crl_dialog(qtbot: QtBot, profile: Profile, store: AppSettingsStore) -> SettingsDialog:
+    dialog = SettingsDialog(store.load(), accounts=profile.accounts.list(),
+                            crl_urls=profile.crls.urls(), crl_status=profile.crls.status())
+    qtbot.addWidget(dialog)
+    dialog.open()
+    return dialog
+
+
+def test_the_crl_addresses_are_set_from_the_window(qtbot: QtBot, profile: Profile,
+                                                   store: AppSettingsStore) -> None:
+    """ECO.1.1.7: the addresses of the CRLs to keep, set in Paramètres ▸ Révocation as with
+    ``estafette crl set``; each line checked, duplicates dropped, none switches checking off."""
+    dialog = _crl_dialog(qtbot, profile, store)
+    assert dialog.crl_status.text() == "Aucune adresse : la révocation n'est pas vérifiée."
+    dialog.crl_urls.setPlainText("ftp://igc-sante.example/crl\n")
+    dialog.buttons.accepted.emit()
+    assert dialog.isVisible()
+    assert "ftp://igc-sante.example/crl" in dialog.error_label.text()
+    dialog.crl_urls.setPlainText("http://crl.igc-sante.example/ac-serveurs.crl\n\n"
+                                 "  https://crl.example/b.crl \n"
+                                 "http://crl.igc-sante.example/ac-serveurs.crl\n")
+    with qtbot.waitSignal(dialog.settings_accepted, timeout=1000) as blocker:
+        dialog.buttons.accepted.emit()
+    result = blocker.args[0]
+    assert result.crl_urls == ["http://crl.igc-sante.example/ac-serveurs.crl",
+                               "https://crl.example/b.crl"]
+    save_settings(result, store=store, receipts=profile.receipts,
+                  accounts=profile.accounts.list(), crls=profile.crls)
+    assert profile.crls.urls() == result.crl_urls and profile.crls.enabled()
+
+    # Shown again: the addresses, and that no CRL is kept for them yet.
+    again = _crl_dialog(qtbot, profile, store)
+    assert again.crl_urls.toPlainText().splitlines() == result.crl_urls
+    assert again.crl_status.text().splitlines() == [
+        "http://crl.igc-sante.example/ac-serveurs.crl : aucune CRL gardée",
+        "https://crl.example/b.crl : aucune CRL gardée"]
+    # Unchanged: nothing to write; emptied: checking is switched off.
+    with qtbot.waitSignal(again.settings_accepted, timeout=1000) as blocker:
+        again.buttons.accepted.emit()
+    assert blocker.args[0].crl_urls is None
+    last = _crl_dialog(qtbot, profile, store)
+    last.crl_urls.setPlainText("  \n")
+    with qtbot.waitSignal(last.settings_accepted, timeout=1000) as blocker:
+        last.buttons.accepted.emit()
+    save_settings(blocker.args[0], store=store, receipts=profile.receipts,
+                  accounts=profile.accounts.list(), crls=profile.crls)
+    assert profile.crls.urls() == [] and not profile.crls.enabled()
+
+
+def test_without_crl_addresses_given_the_tab_is_absent(qtbot: QtBot, profile: Profile,
+                                                       store: AppSettingsStore) -> None:
+    dialog = open_dialog(qtbot, profile, store)
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Révocation" not in tabs
+    with qtbot.waitSignal(dialog.settings_accepted, timeout=1000) as blocker:
+        dialog.buttons.accepted.emit()
+    assert blocker.args[0].crl_urls is None
+
+
+def test_the_revocation_tab_says_what_is_kept_and_what_failed(
+        qtbot: QtBot, profile: Profile, store: AppSettingsStore) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from app.errors import InvalidInputError
+
+    facts = SimpleNamespace(issuer_name="CN=AC IGC-Santé Serveurs",
+                            next_update=datetime(2026, 12, 20, 9, 30, tzinfo=UTC))
+    statuses = [
+        SimpleNamespace(url="http://crl.example/a.crl", kept=SimpleNamespace(facts=facts),
+                        last_error=None),
+        SimpleNamespace(url="http://crl.example/b.crl", kept=None,
+                        last_error=InvalidInputError("Le serveur a répondu 404.",
+                                                     message_en="The server answered 404.")),
+    ]
+    dialog = SettingsDialog(store.load(), crl_urls=[s.url for s in statuses],
+                            crl_status=statuses)
+    qtbot.addWidget(dialog)
+    lines = dialog.crl_status.text().splitlines()
+    shown = facts.next_update.astimezone().strftime("%d/%m/%Y %H:%M")
+    assert lines == [f"http://crl.example/a.crl : CN=AC IGC-Santé Serveurs, valable jusqu'au "
+                     f"{shown}",
+                     "http://crl.example/b.crl : aucune CRL gardée",
+                     "    dernier échec : Le serveur a répondu 404."]

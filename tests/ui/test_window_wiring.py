@@ -181,3 +181,21 @@ def test_logout_ends_the_sessions_and_closes_the_window(qtbot: QtBot, window: Ma
         window.logout()
     assert detached == [SENDER]
     assert not window.isVisible()
+
+
+def test_crl_addresses_set_in_the_settings_are_kept(qtbot: QtBot, window: MainWindow,
+                                                    profile: Profile) -> None:
+    """Outils ▸ Paramètres ▸ Révocation reads the CRL addresses and what is kept, and the
+    window writes the new addresses (as ``estafette crl set``) on the database thread."""
+    window.settings_action.trigger()
+    qtbot.waitUntil(lambda: getattr(window, "settings_dialog", None) is not None
+                    and window.settings_dialog.isVisible(), timeout=WAIT_MS)
+    dialog = window.settings_dialog
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Révocation" in tabs
+    dialog.crl_urls.setPlainText("http://crl.igc-sante.example/ac-serveurs.crl")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: profile.crls.urls() == [
+        "http://crl.igc-sante.example/ac-serveurs.crl"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Paramètres enregistrés.",
+                    timeout=WAIT_MS)

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -45,6 +46,7 @@ from PySide6.QtWidgets import (
 from app.domain.account import Account
 from app.domain.settings import MAX_LOCK_MINUTES, MIN_LOCK_MINUTES, AppSettings
 from app.errors import InvalidInputError
+from app.protocols.crl_fetch import check_crl_url
 from app.protocols.mime.mdn_builder import MdnPolicy
 from app.store.settings_store import AppSettingsStore
 
@@ -62,12 +64,22 @@ class SettingsResult:
     settings: AppSettings
     api_key: str | None = None  # None: unchanged; "": forget the stored key
     mdn: dict[tuple[str, str], MdnPolicy] = field(default_factory=dict)  # (address, login)
+    crl_urls: list[str] | None = None  # None: unchanged; []: revocation checking off
+
+
+class CrlUrls(Protocol):
+    """What the dialog's result needs of ``CrlCache``."""
+
+    def set_urls(self, urls: list[str]) -> None: ...
 
 
 def save_settings(result: SettingsResult, *, store: AppSettingsStore,
-                  receipts: MdnPolicies | None, accounts: list[Account]) -> None:
+                  receipts: MdnPolicies | None, accounts: list[Account],
+                  crls: CrlUrls | None = None) -> None:
     """Write ``result`` (blocking: run it off the UI thread)."""
     store.save(result.settings)
+    if crls is not None and result.crl_urls is not None:
+        crls.set_urls(result.crl_urls)
     if result.api_key is not None:
         store.set_fhir_api_key(result.api_key)
     if receipts is not None:
@@ -95,6 +107,8 @@ class SettingsDialog(QDialog):
                  mdn_policies: dict[tuple[str, str], MdnPolicy] | None = None,
                  card_probe: Callable[[str], Any] | None = None,
                  suggest_card_module: Callable[[], str | None] | None = None,
+                 crl_urls: list[str] | None = None,
+                 crl_status: list[Any] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
@@ -115,6 +129,9 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._whitelist_tab(settings), self.tr("Liste blanche"))
         tabs.addTab(self._directory_tab(settings, api_key_stored), self.tr("Annuaire"))
         tabs.addTab(self._accounts_tab(mdn_policies or {}), self.tr("Comptes"))
+        self._crl_urls = crl_urls
+        if crl_urls is not None:
+            tabs.addTab(self._revocation_tab(crl_urls, crl_status or []), self.tr("Révocation"))
         self.tabs = tabs
 
         self.error_label = QLabel(self)
@@ -464,6 +481,52 @@ class SettingsDialog(QDialog):
                 address=account.address), box)
         return page
 
+    def _revocation_tab(self, urls: list[str], statuses: list[Any]) -> QWidget:
+        """ECO.1.1.6-7: where the CRLs of the servers' authorities are downloaded, and what is
+        kept of each. With none, revocation is not checked; with some, a server whose authority
+        has no valid CRL kept is refused."""
+        page = QWidget(self)
+        intro = QLabel(self.tr(
+            "Les certificats des serveurs de messagerie sont vérifiés contre les listes de "
+            "révocation (CRL) de leurs autorités, téléchargées à ces adresses et gardées sur ce "
+            "poste. Sans adresse, la révocation n'est pas vérifiée ; avec des adresses, un "
+            "serveur dont l'autorité n'a pas de CRL valide gardée est refusé."), page)
+        intro.setWordWrap(True)
+        self.crl_urls = QPlainTextEdit("\n".join(urls), page)
+        self.crl_urls.setObjectName("crlUrls")
+        self.crl_urls.setAccessibleName(self.tr("Adresses des listes de révocation"))
+        self.crl_urls.setPlaceholderText(self.tr("Une adresse http(s) par ligne"))
+        self.crl_urls.setTabChangesFocus(True)
+        self.crl_status = QLabel(self._crl_status_text(statuses), page)
+        self.crl_status.setObjectName("crlStatus")
+        self.crl_status.setWordWrap(True)
+        self.crl_status.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(page)
+        layout.addWidget(intro)
+        label = QLabel(self.tr("&Adresses (une par ligne) :"), page)
+        label.setBuddy(self.crl_urls)
+        layout.addWidget(label)
+        layout.addWidget(self.crl_urls)
+        layout.addWidget(self.crl_status)
+        return page
+
+    def _crl_status_text(self, statuses: list[Any]) -> str:
+        if not statuses:
+            return self.tr("Aucune adresse : la révocation n'est pas vérifiée.")
+        lines = []
+        for status in statuses:
+            if status.kept is not None:
+                line = self.tr("{url} : {issuer}, valable jusqu'au {date}").format(
+                    url=status.url, issuer=status.kept.facts.issuer_name,
+                    date=status.kept.facts.next_update.astimezone().strftime("%d/%m/%Y %H:%M"))
+            else:
+                line = self.tr("{url} : aucune CRL gardée").format(url=status.url)
+            if status.last_error is not None:
+                line += "\n    " + self.tr("dernier échec : {error}").format(
+                    error=status.last_error.text(self._lang()))
+            lines.append(line)
+        return "\n".join(lines)
+
     # --- result ---------------------------------------------------------------------------------
 
     def collect(self) -> SettingsResult:
@@ -488,13 +551,23 @@ class SettingsDialog(QDialog):
         if self.forget_key.isChecked() and not key_text:
             api_key = ""
         mdn = {key: MdnPolicy(str(box.currentData())) for key, box in self.mdn_boxes.items()}
-        return SettingsResult(settings=settings, api_key=api_key, mdn=mdn)
+        crl_urls: list[str] | None = None
+        if self._crl_urls is not None:
+            crl_urls = []
+            for line in self.crl_urls.toPlainText().splitlines():
+                if line.strip():
+                    url = check_crl_url(line)  # a clear French error for a malformed one
+                    if url not in crl_urls:
+                        crl_urls.append(url)
+            if crl_urls == self._crl_urls:
+                crl_urls = None  # unchanged: nothing to write
+        return SettingsResult(settings=settings, api_key=api_key, mdn=mdn, crl_urls=crl_urls)
 
     def try_accept(self) -> None:
         try:
             result = self.collect()
         except InvalidInputError as exc:
-            self.error_label.setText(exc.message)
+            self.error_label.setText(exc.text(self._lang()))
             self.error_label.show()
             return
         self.result_value = result

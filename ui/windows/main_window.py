@@ -2085,20 +2085,24 @@ class MainWindow(QMainWindow):
         store = self._settings_store()
         accounts = list(self._accounts.values())
         receipts = self.profile.receipts
+        crls = self.profile.crls
 
-        def read() -> tuple[AppSettings, bool, dict[tuple[str, str], Any]]:
+        def read() -> tuple[AppSettings, bool, dict[tuple[str, str], Any], list[str], list[Any]]:
             policies = {}
             for account in accounts:
                 with contextlib.suppress(Exception):
                     policies[(account.address, account.login)] = receipts.mdn_policy(account)
-            return store.load(), store.fhir_api_key() is not None, policies
+            return (store.load(), store.fhir_api_key() is not None, policies, crls.urls(),
+                    crls.status())
 
-        def show(result: tuple[AppSettings, bool, dict[tuple[str, str], Any]]) -> None:
+        def show(result: tuple[AppSettings, bool, dict[tuple[str, str], Any], list[str],
+                               list[Any]]) -> None:
             from ui.dialogs.settings_dialog import SettingsDialog
 
-            settings, has_key, policies = result
+            settings, has_key, policies, crl_urls, crl_status = result
             dialog = SettingsDialog(settings, api_key_stored=has_key, accounts=accounts,
-                                    mdn_policies=policies, parent=self)
+                                    mdn_policies=policies, crl_urls=crl_urls,
+                                    crl_status=crl_status, parent=self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.settings_accepted.connect(self._save_settings)
             self.settings_dialog = dialog
@@ -2144,6 +2148,7 @@ class MainWindow(QMainWindow):
         assert self.profile is not None
         store = self._settings_store()
         receipts = self.profile.receipts
+        crls = self.profile.crls
         accounts = list(self._accounts.values())
         self.settings = result.settings
         if self.lock is not None:
@@ -2153,7 +2158,7 @@ class MainWindow(QMainWindow):
             # A new module, label or slot restarts the card watch (unchanged: nothing happens).
             self.profile.watch_card(result.settings)
         self._db(lambda: save_settings(result, store=store, receipts=receipts,
-                                       accounts=accounts),
+                                       accounts=accounts, crls=crls),
                  lambda _r: self.status.showMessage(self.tr("Paramètres enregistrés."), 5000))
 
     def open_account_wizard(self) -> None:
