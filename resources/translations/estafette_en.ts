@@ -533,6 +533,14 @@
     </message>
 </context>
 <context>
+    <name>BusyDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/busy_dialog.py" line="32"/>
+        <source>Erreur</source>
+        <translation>Error</translation>
+    </message>
+</context>
+<context>
     <name>CardStatusIndicator</name>
     <message>
         <location filename="../../ui/widgets/card_status.py" line="35"/>
@@ -2427,87 +2435,82 @@
 <context>
     <name>PassphraseChangeDialog</name>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="37"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="35"/>
         <source>Phrase de passe du profil</source>
         <translation>Profile passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="46"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="43"/>
         <source>Phrase de passe actuelle</source>
         <translation>Current passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="48"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="45"/>
         <source>Nouvelle phrase de passe</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="50"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="47"/>
         <source>Nouvelle phrase de passe, à nouveau</source>
         <translation>New passphrase, again</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="51"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="48"/>
         <source>Ne plus protéger la clé par une phrase de passe</source>
         <translation>No longer protect the key with a passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="59"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="56"/>
         <source>&amp;Nouvelle phrase de passe :</source>
         <translation>&amp;New passphrase:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="61"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="58"/>
         <source>&amp;Confirmation :</source>
         <translation>C&amp;onfirmation:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="69"/>
-        <source>Erreur</source>
-        <translation>Error</translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="76"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="65"/>
         <source>&amp;Enregistrer</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="57"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="54"/>
         <source>Phrase de passe ac&amp;tuelle :</source>
         <translation>&amp;Current passphrase:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="80"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="69"/>
         <source>&amp;Annuler</source>
         <translation>C&amp;ancel</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="97"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="77"/>
         <source>La clé de ce profil est protégée par une phrase de passe. Vous pouvez en changer, ou retirer cette protection. Les messages ne sont pas rechiffrés : seule la protection de la clé change.</source>
         <translation>This profile&apos;s key is protected by a passphrase. You can change it, or remove this protection. The messages are not re-encrypted: only the key&apos;s protection changes.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="100"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="80"/>
         <source>La clé de ce profil n&apos;est pas protégée par une phrase de passe. Avec une phrase de passe, le profil ne s&apos;ouvre plus sans elle, même avec l&apos;accès au trousseau système ou au fichier de clé. Elle ne peut pas être retrouvée si vous l&apos;oubliez.</source>
         <translation>This profile&apos;s key is not protected by a passphrase. With a passphrase, the profile no longer opens without it, even with access to the system keyring or the key file. It cannot be recovered if you forget it.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="132"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="119"/>
         <source>Saisissez la phrase de passe actuelle.</source>
         <translation>Type the current passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="140"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="127"/>
         <source>Saisissez la nouvelle phrase de passe.</source>
         <translation>Type the new passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="143"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="130"/>
         <source>Les deux saisies de la nouvelle phrase de passe diffèrent.</source>
         <translation>The two entries of the new passphrase differ.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="161"/>
+        <location filename="../../ui/dialogs/passphrase_change_dialog.py" line="106"/>
         <source>Protection de la clé en cours…</source>
         <translation>Protecting the key…</translation>
     </message>
@@ -2515,67 +2518,62 @@
 <context>
     <name>PassphraseDialog</name>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="46"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="43"/>
         <source>Estafette — profil protégé</source>
         <translation>Estafette — protected profile</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="50"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="46"/>
         <source>Ce profil est protégé par une phrase de passe. Saisissez-la pour l&apos;ouvrir.</source>
         <translation>This profile is protected by a passphrase. Type it to open the profile.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="60"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="56"/>
         <source>Phrase de passe du profil</source>
         <translation>Profile passphrase</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="62"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="58"/>
         <source>Saisie masquée. Entrée pour ouvrir le profil, Échap pour quitter.</source>
         <translation>Masked input. Enter opens the profile, Escape quits.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="65"/>
-        <source>Erreur</source>
-        <translation>Error</translation>
-    </message>
-    <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="73"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="61"/>
         <source>Profil :</source>
         <translation>Profile:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="74"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="62"/>
         <source>&amp;Phrase de passe :</source>
         <translation>&amp;Passphrase:</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="77"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="65"/>
         <source>&amp;Ouvrir</source>
         <translation>&amp;Open</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="79"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="67"/>
         <source>Ouvrir le profil</source>
         <translation>Open the profile</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="82"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="70"/>
         <source>&amp;Quitter</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="84"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="72"/>
         <source>Quitter sans ouvrir le profil</source>
         <translation>Quit without opening the profile</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="107"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="91"/>
         <source>Saisissez la phrase de passe.</source>
         <translation>Type the passphrase.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/passphrase_dialog.py" line="119"/>
+        <location filename="../../ui/dialogs/passphrase_dialog.py" line="84"/>
         <source>Ouverture du profil…</source>
         <translation>Opening the profile…</translation>
     </message>

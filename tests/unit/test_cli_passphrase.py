@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from app.cli import PASSPHRASE_ENV, main
+from app.cli import NEW_PASSPHRASE_ENV, PASSPHRASE_ENV, main
 from app.composition import open_profile
+from app.errors import WrongPassphraseError
+from app.store.keys import unwrap_key
 
 PASSPHRASE = "cheval agrafe pile correcte"
 ADD = [
@@ -35,11 +37,12 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
     base = ["--profile", str(tmp_path / "profile"), "--key-file", str(tmp_path / "store.key")]
 
-    def run(*args: str, passphrase: str | None = None) -> Run:
-        if passphrase is None:
-            monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
-        else:
-            monkeypatch.setenv(PASSPHRASE_ENV, passphrase)
+    def run(*args: str, passphrase: str | None = None, new: str | None = None) -> Run:
+        for name, value in ((PASSPHRASE_ENV, passphrase), (NEW_PASSPHRASE_ENV, new)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
         capsys.readouterr()
         code = main([*base, *args])
         captured = capsys.readouterr()
@@ -153,3 +156,117 @@ def test_help_documents_the_variables(cli: Any, capsys: pytest.CaptureFixture[st
     text = capsys.readouterr().out
     for name in ("ESTAFETTE_PASSWORD", "ESTAFETTE_PASSPHRASE", "ESTAFETTE_PSC_CLIENT_SECRET"):
         assert name in text
+
+
+# --- adding, changing, removing the passphrase (estafette passphrase set|remove) -----------
+
+OLD, NEW = PASSPHRASE, "licorne bleue du mardi"
+
+
+@pytest.fixture
+def plain_profile(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A profile with an account, its key not protected."""
+    monkeypatch.setenv("ESTAFETTE_PASSWORD", "pw")
+    assert cli(*ADD).code == 0
+    monkeypatch.delenv("ESTAFETTE_PASSWORD")
+    return tmp_path
+
+
+def _store_files(root: Path) -> dict[str, str]:
+    """The database and pack files: what a passphrase change must not touch."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "profile").rglob("*"))
+            if p.is_file() and p.name != "profile.json"}
+
+
+def _opens(root: Path, passphrase: str | None) -> bool:
+    with open_profile(root / "profile", key_file=root / "store.key",
+                      passphrase=passphrase) as profile:
+        return [a.address for a in profile.accounts.list()] == ["dr.martin@hopital.mssante.fr"]
+
+
+def test_add_change_then_remove_a_passphrase(cli: Any, plain_profile: Path) -> None:
+    key_file = plain_profile / "store.key"
+    raw = key_file.read_text().strip()
+    store = _store_files(plain_profile)
+
+    added = cli("passphrase", "set", new=OLD)
+    assert (added.code, added.err) == (0, "")
+    assert _store_files(plain_profile) == store  # the database was not even opened
+    assert added.out == ("La clé du profil est maintenant protégée par la nouvelle phrase de "
+                         "passe.\n")
+    wrapped = key_file.read_text().strip()
+    assert wrapped.startswith("estafette-wrapped-v1$") and raw not in wrapped
+    assert unwrap_key(wrapped, OLD).hex() == raw  # the same store key, wrapped
+    assert cli("account", "list").code == 1  # now needs the passphrase
+    assert _opens(plain_profile, OLD)
+
+    changed = cli("passphrase", "set", passphrase=OLD, new=NEW)
+    assert changed.code == 0, changed.err
+    with pytest.raises(WrongPassphraseError):
+        _opens(plain_profile, OLD)
+    assert _opens(plain_profile, NEW)
+
+    removed = cli("passphrase", "remove", passphrase=NEW)
+    assert (removed.code, removed.out) == (
+        0, "La clé du profil n'est plus protégée par une phrase de passe.\n")
+    assert key_file.read_text().strip() == raw
+    assert _opens(plain_profile, None)
+    # The key file stayed private, and no temporary file was left beside it.
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in plain_profile.iterdir()) == ["profile", "store.key"]
+
+
+def test_a_wrong_current_passphrase_changes_nothing(cli: Any, plain_profile: Path) -> None:
+    assert cli("passphrase", "set", new=OLD).code == 0
+    key_file = plain_profile / "store.key"
+    before = (key_file.read_bytes(), key_file.stat().st_mtime_ns)
+    for args in (("set",), ("remove",)):
+        wrong = cli("passphrase", *args, passphrase="pas la bonne", new=NEW)
+        assert (wrong.code, wrong.out) == (1, "")
+        assert wrong.err == ("La phrase de passe est incorrecte. Vérifiez la variable "
+                             "d'environnement ESTAFETTE_PASSPHRASE.\n")
+        missing = cli("passphrase", *args, new=NEW)
+        assert missing.code == 1 and "ESTAFETTE_PASSPHRASE" in missing.err
+    assert (key_file.read_bytes(), key_file.stat().st_mtime_ns) == before
+    assert _opens(plain_profile, OLD)
+
+
+def test_an_empty_new_passphrase_is_refused(cli: Any, plain_profile: Path) -> None:
+    before = (plain_profile / "store.key").read_bytes()
+    empty = cli("passphrase", "set", new="")
+    assert (empty.code, empty.err) == (1, "La phrase de passe ne peut pas être vide.\n")
+    no_terminal = cli("passphrase", "set")
+    assert no_terminal.code == 1
+    assert no_terminal.err.startswith("Une nouvelle phrase de passe est nécessaire")
+    assert (plain_profile / "store.key").read_bytes() == before
+
+
+def test_in_a_terminal_the_new_passphrase_is_typed_twice(
+        cli: Any, plain_profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prompts: list[str] = []
+    answers = iter([OLD, "autre chose", OLD, OLD, NEW, NEW, "pas la bonne"])
+
+    def getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("getpass.getpass", getpass)
+    before = (plain_profile / "store.key").read_bytes()
+    mismatch = cli("passphrase", "set")
+    assert (mismatch.code, mismatch.err) == (
+        1, "Les deux saisies de la nouvelle phrase de passe diffèrent ; rien n'a été changé.\n")
+    assert (plain_profile / "store.key").read_bytes() == before
+    # An unprotected key: the current passphrase is not asked.
+    assert cli("passphrase", "set").code == 0
+    assert prompts == ["Nouvelle phrase de passe : ", "Nouvelle phrase de passe, à nouveau : "] * 2
+    prompts.clear()
+    # A protected key: the current one is asked too, once, and checked.
+    wrong = cli("passphrase", "set")
+    assert (wrong.code, wrong.err) == (1, "La phrase de passe est incorrecte.\n")
+    assert prompts == ["Nouvelle phrase de passe : ", "Nouvelle phrase de passe, à nouveau : ",
+                       "Phrase de passe actuelle du profil : "]
+    assert _opens(plain_profile, OLD)
+
+

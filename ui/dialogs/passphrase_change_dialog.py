@@ -11,21 +11,19 @@ dialog. The fields are emptied as soon as a request leaves them.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
+from ui.dialogs.busy_dialog import BusyDialog
 
-class PassphraseChangeDialog(QDialog):
+
+class PassphraseChangeDialog(BusyDialog):
     """``change_requested(current, new)``: ``current`` is None when the key is not protected,
     ``new`` None when the protection is to be removed."""
 
@@ -38,7 +36,6 @@ class PassphraseChangeDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(460)
         self._protected = protected
-        self._busy = False
         intro = QLabel(self._intro_text(), self)
         intro.setObjectName("passphraseChangeIntro")
         intro.setWordWrap(True)
@@ -64,15 +61,7 @@ class PassphraseChangeDialog(QDialog):
             form.addRow(self.remove_check)
         self.current_edit.setVisible(protected)
         self.remove_check.setVisible(protected)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("passphraseChangeError")
-        self.error_label.setAccessibleName(self.tr("Erreur"))
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a4000f;")
-        self.error_label.hide()
-        self.status_label = QLabel(self)
-        self.status_label.setObjectName("passphraseChangeStatus")
-        self.status_label.hide()
+        self._build_feedback("passphraseChange")
         self.ok_button = QPushButton(self.tr("&Enregistrer"), self)
         self.ok_button.setObjectName("passphraseChangeOkButton")
         self.ok_button.setDefault(True)
@@ -80,16 +69,7 @@ class PassphraseChangeDialog(QDialog):
         self.cancel_button = QPushButton(self.tr("&Annuler"), self)
         self.cancel_button.setObjectName("passphraseChangeCancelButton")
         self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.status_label)
-        layout.addLayout(buttons)
+        self._lay_out(intro, form, self.cancel_button, self.ok_button)
         (self.current_edit if protected else self.new_edit).setFocus()
 
     def _intro_text(self) -> str:
@@ -114,9 +94,16 @@ class PassphraseChangeDialog(QDialog):
         label.setBuddy(buddy)
         return label
 
-    @property
-    def busy(self) -> bool:
-        return self._busy
+    def _controls(self) -> list[QWidget]:
+        removing = self.remove_check.isChecked()
+        return [self.ok_button, self.cancel_button, self.current_edit, self.remove_check,
+                *([] if removing else [self.new_edit, self.confirm_edit])]
+
+    def _first_field(self) -> QWidget:
+        return self.current_edit if self._protected else self.new_edit
+
+    def _busy_text(self) -> str:
+        return self.tr("Protection de la clé en cours…")
 
     def _removal_toggled(self, removing: bool) -> None:
         for edit in (self.new_edit, self.confirm_edit):
@@ -149,38 +136,7 @@ class PassphraseChangeDialog(QDialog):
         self._set_busy(True)
         self.change_requested.emit(current, new)
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        for widget in (self.ok_button, self.cancel_button, self.current_edit, self.remove_check):
-            widget.setEnabled(not busy)
-        removing = self.remove_check.isChecked()
-        for edit in (self.new_edit, self.confirm_edit):
-            edit.setEnabled(not busy and not removing)
-        if busy:
-            self.error_label.hide()
-            self.status_label.setText(self.tr("Protection de la clé en cours…"))
-            self.status_label.show()
-        else:
-            self.status_label.hide()
-
-    def fail(self, message: str) -> None:
-        """The change was refused (a wrong current passphrase…): say why, let them retry."""
-        self._set_busy(False)
-        self.error_label.setText(message)
-        self.error_label.show()
-        (self.current_edit if self._protected else self.new_edit).setFocus()
-
     def succeed(self) -> None:
         """The change is on disk: close."""
         self._set_busy(False)
         self.accept()
-
-    def reject(self) -> None:
-        if not self._busy:  # a change in progress ends first (a fraction of a second)
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
-            event.ignore()
-            return
-        super().closeEvent(event)

@@ -15,25 +15,22 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.errors import UserCancelled, WrongPassphraseError
 from ui.dialogs import ui_language
+from ui.dialogs.busy_dialog import BusyDialog
 
 T = TypeVar("T")
 
 
-class PassphraseDialog(QDialog):
+class PassphraseDialog(BusyDialog):
     """Asks for the profile's passphrase. ``submitted(passphrase)`` is emitted; the caller tries
     it and calls ``fail(message)`` (the user may try again) or closes the dialog. Cancel,
     Escape and the window's close button reject it, except while an attempt is running."""
@@ -46,7 +43,6 @@ class PassphraseDialog(QDialog):
         self.setWindowTitle(self.tr("Estafette — profil protégé"))
         self.setModal(True)
         self.setMinimumWidth(440)
-        self._busy = False
         intro = QLabel(self.tr("Ce profil est protégé par une phrase de passe. Saisissez-la "
                                "pour l'ouvrir."), self)
         intro.setObjectName("passphraseIntro")
@@ -60,15 +56,7 @@ class PassphraseDialog(QDialog):
         self.passphrase_edit.setAccessibleName(self.tr("Phrase de passe du profil"))
         self.passphrase_edit.setAccessibleDescription(
             self.tr("Saisie masquée. Entrée pour ouvrir le profil, Échap pour quitter."))
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("passphraseError")
-        self.error_label.setAccessibleName(self.tr("Erreur"))
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a4000f;")
-        self.error_label.hide()
-        self.status_label = QLabel(self)
-        self.status_label.setObjectName("passphraseStatus")
-        self.status_label.hide()
+        self._build_feedback("passphrase")
         form = QFormLayout()
         form.addRow(self.tr("Profil :"), self.location_label)
         label = QLabel(self.tr("&Phrase de passe :"), self)
@@ -83,21 +71,17 @@ class PassphraseDialog(QDialog):
         self.cancel_button.setObjectName("passphraseCancelButton")
         self.cancel_button.setAccessibleName(self.tr("Quitter sans ouvrir le profil"))
         self.cancel_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.status_label)
-        layout.addLayout(buttons)
+        self._lay_out(intro, form, self.cancel_button, self.ok_button)
         self.passphrase_edit.setFocus()
 
-    @property
-    def busy(self) -> bool:
-        return self._busy
+    def _controls(self) -> list[QWidget]:
+        return [self.ok_button, self.cancel_button, self.passphrase_edit]
+
+    def _first_field(self) -> QWidget:
+        return self.passphrase_edit
+
+    def _busy_text(self) -> str:
+        return self.tr("Ouverture du profil…")
 
     def _submit(self) -> None:
         if self._busy:
@@ -109,34 +93,6 @@ class PassphraseDialog(QDialog):
         self.passphrase_edit.clear()  # the text lives no longer than needed in the widget
         self._set_busy(True)
         self.submitted.emit(text)
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        for widget in (self.ok_button, self.cancel_button, self.passphrase_edit):
-            widget.setEnabled(not busy)
-        if busy:
-            self.error_label.hide()
-            self.status_label.setText(self.tr("Ouverture du profil…"))
-            self.status_label.show()
-        else:
-            self.status_label.hide()
-
-    def fail(self, message: str) -> None:
-        """The attempt failed: say why, let the user type again."""
-        self._set_busy(False)
-        self.error_label.setText(message)
-        self.error_label.show()
-        self.passphrase_edit.setFocus()
-
-    def reject(self) -> None:
-        if not self._busy:  # an attempt in progress ends first (a fraction of a second)
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
-            event.ignore()
-            return
-        super().closeEvent(event)
 
 
 async def open_with_passphrase(attempt: Callable[[str], Awaitable[T]], *, profile_dir: str,
