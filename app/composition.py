@@ -7,7 +7,6 @@ import contextlib
 import importlib
 import json
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from app.store.account_store import (
 )
 from app.store.audit_store import AuditStore
 from app.store.database import Database, IntegrityPolicy
+from app.store.durable_files import write_atomically
 from app.store.keys import (
     KeyFileKeyProvider,
     KeyProvider,
@@ -112,22 +112,9 @@ class ProfileInfo:
         return info
 
     def write(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "format": self.format,
-                    "profile_id": self.profile_id,
-                    "key_source": self.key_source,
-                },
-                handle,
-                indent=2,
-            )
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        text = json.dumps({"format": self.format, "profile_id": self.profile_id,
+                           "key_source": self.key_source}, indent=2) + "\n"
+        write_atomically(path, text.encode("utf-8"))
 
 
 @dataclass

@@ -24,13 +24,10 @@ them is refused (code 3), which is the point — configure the URLs of every iss
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
 import ssl
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +49,7 @@ from app.protocols.crl_fetch import (
     load_ca_certificates,
     parse_crl,
 )
+from app.store.durable_files import write_atomically
 from app.store.outbox_store import SettingStore
 
 _log = logging.getLogger(__name__)
@@ -108,42 +106,6 @@ class SourceStatus:
     url: str
     kept: KeptCrl | None
     last_error: UserFacingError | None
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes,
-                     check: Callable[[Path], None] | None = None) -> None:
-    """Replace ``path`` by ``data`` so that a crash leaves the old file or the new one, never a
-    torn one: a temporary file in the same directory, fsync, ``check`` on it, rename over the old
-    file, fsync of the directory.
-
-    CRLs are public data (the CA publishes them for anyone), not health data: a plain file in the
-    profile directory is acceptable here, unlike the messages, which live in the encrypted store.
-    """
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if check is not None:
-            check(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-    _fsync_directory(path.parent)
 
 
 def _openssl_reads(path: Path) -> None:
@@ -346,6 +308,8 @@ class CrlCache:
             unchanged = (validated.issuer_id in kept and path.is_file()
                          and path.read_bytes() == pem)
             if not unchanged:
+                # Public data (the CA publishes it for anyone), not health data: a plain file in
+                # the profile is acceptable here, unlike the messages in the encrypted store.
                 write_atomically(path, pem, check=_openssl_reads)
                 kept[validated.issuer_id] = KeptCrl(validated.issuer_id, path, validated.facts)
             sources = self._load_sources()

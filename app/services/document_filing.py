@@ -43,6 +43,7 @@ from app.domain.cda import CdaError, CdaHeader
 from app.errors import InvalidInputError, UserFacingError
 from app.protocols.cda.header import extract_embedded_pdf, read_cda_header
 from app.services.audit_service import AuditService, failure_from_exception
+from app.store.durable_files import fsync_directory
 
 _log = logging.getLogger(__name__)
 
@@ -153,21 +154,6 @@ def candidate_names(name: str) -> list[str]:
     return [name] + [f"{stem}-{n}{suffix}" for n in range(2, MAX_COLLISIONS + 2)]
 
 
-def _fsync_directory(folder: Path) -> None:
-    if sys.platform == "win32":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems (SMB, FAT) cannot sync a directory; the data is synced
-    finally:
-        os.close(fd)
-
-
 def _write_temp(folder: Path, data: bytes) -> Path:
     temp = folder / f"{_TEMP_PREFIX}{secrets.token_hex(8)}{_TEMP_SUFFIX}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
@@ -217,7 +203,7 @@ def write_new_file(folder: Path, name: str, data: bytes) -> Path:
         for candidate in candidate_names(name):
             target = folder / candidate
             if _publish(temp, target):
-                _fsync_directory(folder)
+                fsync_directory(folder)
                 return target
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.errors import StoreCorruptedError
+from app.store.durable_files import fsync_directory
 from app.store.transaction import transaction
 
 _log = logging.getLogger(__name__)
@@ -112,20 +113,6 @@ def _has_legacy_table(conn: Connection) -> bool:
     return row is not None
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes a new or removed file name durable. Not possible on Windows (nor needed there).
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class PackWriter:
     """Appends records to one pack inside the caller's write transaction.
 
@@ -162,7 +149,7 @@ class PackWriter:
         directory = self._store.directory
         if not directory.exists():
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _fsync_directory(directory.parent)
+            fsync_directory(directory.parent)
         path = self._store.pack_path(pack_id)
         existed = path.exists()
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
@@ -231,7 +218,7 @@ class PackWriter:
         self._wait_all()
         os.fsync(self._file.fileno())
         if self._created:
-            _fsync_directory(self._store.directory)
+            fsync_directory(self._store.directory)
         self._conn.execute("UPDATE blob_pack SET size = ? WHERE id = ?",
                            (self._end, self.pack_id))
         self._file.close()
@@ -503,7 +490,7 @@ class BlobStore:
         # that recover() removes at the next open.
         with contextlib.suppress(OSError):
             path.unlink()
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
         _log.info("blob pack %d compacted (%d live records moved)", pack_id, len(live))
         return True
 

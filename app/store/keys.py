@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
 import secrets
 import stat
@@ -29,6 +28,7 @@ from app.errors import (
     StoreKeyError,
     WrongPassphraseError,
 )
+from app.store.durable_files import write_atomically
 
 KEY_BYTES = 32
 KEYRING_SERVICE = "estafette"
@@ -210,38 +210,21 @@ class KeyFileKeyProvider(KeyProvider):
                 message_en=f"The key file's folder {self.path.parent} does not exist.",
             )
         # O_EXCL: never overwrite an existing key; 0600 from creation, not chmod after the fact.
-        self._write_new(self.path, text)
-
-    @staticmethod
-    def _write_new(path: Path, text: str) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(text + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
     def replace_text(self, text: str) -> None:
-        """A new file beside the key file, then renamed over it (atomic on POSIX and Windows)
-        and the folder synced: the old key file stays whole until the new one is on disk."""
+        """A new file beside the key file renamed over it, the folder synced
+        (``write_atomically``): the old key file stays whole until the new one is on disk."""
         if self.read_text() is None:
             raise StoreKeyError(
                 f"Le fichier de clé {self.path} est introuvable.",
                 message_en=f"The key file {self.path} cannot be found.",
             )
-        pending = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.new")
-        try:
-            self._write_new(pending, text)
-            os.replace(pending, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                pending.unlink()
-            raise
-        if hasattr(os, "O_DIRECTORY"):  # POSIX: make the rename itself durable
-            fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        write_atomically(self.path, (text + "\n").encode("ascii"))
 
 
 class PassphraseWrappedKeyProvider(KeyProvider):

@@ -24,7 +24,8 @@ from app.protocols.crl_fetch import (
     validate_crl,
 )
 from app.services import crl_cache
-from app.services.crl_cache import CrlCache, CrlUnavailableError, write_atomically
+from app.services.crl_cache import CrlCache, CrlUnavailableError
+from app.store.durable_files import write_atomically
 from tests.unit.test_crl_validation import DAY, HOUR, NOW, Authority
 
 URL = "http://crl.test/ac.crl"
