@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date as Date
@@ -390,29 +390,24 @@ class MessageListModel(QAbstractTableModel):
         line = self.line(row)
         return None if line is None else line.row.id
 
-    def cached_rows(self, ranges: Sequence[tuple[int, int]]) -> list[MessageRow] | None:
-        """The store rows of ``ranges`` (first and last row, inclusive), in order, when every
-        one of them is cached; None otherwise. Asks for no page."""
-        found: list[MessageRow] = []
-        for first, last in ranges:
-            for row in range(max(0, first), min(last, self._count - 1) + 1):
-                page, position = divmod(row, self._page_size)
-                lines = self._pages.get(page)
-                if lines is None or position >= len(lines):
-                    return None
-                found.append(lines[position].row)
-        return found
-
-    def cached_ids(self, ranges: Sequence[tuple[int, int]]) -> dict[int, int]:
-        """row -> message id of the rows of ``ranges`` that are cached."""
-        known: dict[int, int] = {}
+    def _cached(self, ranges: Sequence[tuple[int, int]]) -> Iterator[tuple[int, MessageRow | None]]:
+        """(row, its store row or None when its page is not cached) over ``ranges`` (first and
+        last row, inclusive). Asks for no page."""
         for first, last in ranges:
             for row in range(max(0, first), min(last, self._count - 1) + 1):
                 lines = self._pages.get(row // self._page_size)
                 position = row % self._page_size
-                if lines is not None and position < len(lines):
-                    known[row] = lines[position].row.id
-        return known
+                yield row, (lines[position].row if lines is not None and position < len(lines)
+                            else None)
+
+    def cached_rows(self, ranges: Sequence[tuple[int, int]]) -> list[MessageRow] | None:
+        """The store rows of ``ranges``, in order, when every one of them is cached; else None."""
+        rows = [line for _row, line in self._cached(ranges)]
+        return None if any(line is None for line in rows) else [r for r in rows if r]
+
+    def cached_ids(self, ranges: Sequence[tuple[int, int]]) -> dict[int, int]:
+        """row -> message id of the rows of ``ranges`` that are cached."""
+        return {row: line.id for row, line in self._cached(ranges) if line is not None}
 
     def rows_reader(self, ranges: Sequence[tuple[int, int]]) -> Callable[[], list[MessageRow]]:
         """A blocking read of the store rows of ``ranges`` under the current query, for the
