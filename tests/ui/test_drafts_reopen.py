@@ -133,6 +133,17 @@ def restored(composer: Any) -> bool:
             and len(composer.attachments()) == 1)
 
 
+def reopen_server_draft(qtbot: Any, window: MainWindow, profile: Profile) -> tuple[int, Any]:
+    """A draft stored in the server's Drafts folder, opened from the list into a composer."""
+    message_id = store_server_draft(profile, server_draft_bytes())
+    show_drafts_folder(qtbot, window, profile, 1)
+    with qtbot.waitSignal(window.composer_opened, timeout=WAIT_MS) as opened:
+        window._on_message_activated(message_id)
+    composer = opened.args[0]
+    qtbot.waitUntil(lambda: restored(composer), timeout=WAIT_MS)
+    return message_id, composer
+
+
 def queue(qtbot: Any, composer: Any, profile: Profile) -> bytes:
     qtbot.waitUntil(lambda: composer.from_account() is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not composer._runner.busy, timeout=WAIT_MS)
@@ -243,12 +254,7 @@ def test_a_server_draft_opens_on_enter_and_is_replaced_once_edited(
 
 def test_a_server_draft_sent_unchanged_is_removed_from_drafts(
         qtbot: Any, window: MainWindow, profile: Profile) -> None:
-    message_id = store_server_draft(profile, server_draft_bytes())
-    show_drafts_folder(qtbot, window, profile, 1)
-    with qtbot.waitSignal(window.composer_opened, timeout=WAIT_MS) as opened:
-        window._on_message_activated(message_id)
-    composer = opened.args[0]
-    qtbot.waitUntil(lambda: restored(composer), timeout=WAIT_MS)
+    message_id, composer = reopen_server_draft(qtbot, window, profile)
     queue(qtbot, composer, profile)
     qtbot.waitUntil(lambda: profile.messages.get(message_id) is None, timeout=WAIT_MS)
     assert drafts(profile).summaries() == []
@@ -256,12 +262,7 @@ def test_a_server_draft_sent_unchanged_is_removed_from_drafts(
 
 def test_a_draft_closed_unchanged_stays_where_it_was(
         qtbot: Any, window: MainWindow, profile: Profile) -> None:
-    message_id = store_server_draft(profile, server_draft_bytes())
-    show_drafts_folder(qtbot, window, profile, 1)
-    with qtbot.waitSignal(window.composer_opened, timeout=WAIT_MS) as opened:
-        window._on_message_activated(message_id)
-    composer = opened.args[0]
-    qtbot.waitUntil(lambda: restored(composer), timeout=WAIT_MS)
+    message_id, composer = reopen_server_draft(qtbot, window, profile)
     composer.close()
     qtbot.waitUntil(lambda: not composer._runner.busy, timeout=WAIT_MS)
     qtbot.wait(1_500)
