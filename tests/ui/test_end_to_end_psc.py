@@ -103,6 +103,18 @@ def run(loop: qasync.QEventLoop, scenario: Callable[[], Awaitable[T]]) -> T:
     return loop.run_until_complete(asyncio.wait_for(scenario(), timeout=GUARD_S))
 
 
+def run_then_close(loop: qasync.QEventLoop, scenario: Callable[[], Awaitable[None]],
+                   state: dict[str, Any], bridge: Any) -> None:
+    """``run`` the scenario; whatever happens, close the window it opened and the bridge."""
+    try:
+        run(loop, scenario)
+    finally:
+        window = state.get("window")
+        if window is not None:
+            window.close()
+        bridge.close()
+
+
 async def until(condition: Callable[[], object]) -> None:
     while not condition():
         await asyncio.sleep(0.02)
@@ -285,13 +297,7 @@ def test_psc_login_sync_open_preview_send_receive(
         await until(lambda: window._closing)
         await auth.aclose()  # the application's exit: the session's tokens dropped
 
-    try:
-        run(loop, scenario)
-    finally:
-        window = state.get("window")
-        if window is not None:
-            window.close()
-        bridge.close()
+    run_then_close(loop, scenario, state, bridge)
 
     sent: OutboxItem = state["sent"]
     assert state["copies"] == 1
@@ -390,13 +396,7 @@ def test_psc_login_cancelled_then_refused(
         assert not profile.credentials.has_session(account)
         window.close()
 
-    try:
-        run(loop, scenario)
-    finally:
-        window = state.get("window")
-        if window is not None:
-            window.close()
-        bridge.close()
+    run_then_close(loop, scenario, state, bridge)
 
     # No session material was stored; nothing logged in nor synced for the account.
     assert secret_names(profile) == secrets_before
